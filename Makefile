@@ -1,0 +1,105 @@
+# IS territorial collapse briefing — build graph.
+#
+#   make report   set up everything, run the notebooks, write reports/briefing.{html,pdf}
+#   make test     set up everything, run pytest and nbval (strict) over the notebooks
+#
+# The graph follows real files: requirements → .venv; data + package + notebook → executed
+# notebook (+ figures) → reports. A no-op `make report` does nothing. Parameters:
+#   make report DATA_DIR=data AS_OF=2017-11-05 REPORT_DIR=reports
+# Every recipe calls .venv/bin/python directly (no `source activate`: each line is a new shell).
+
+SHELL       := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+KERNEL      := briefing
+SETUP       := $(VENV)/.setup-done
+
+DATA_DIR    ?= data
+AS_OF       ?=
+REPORT_DIR  ?= reports
+# A run into another REPORT_DIR keeps its figures and executed notebooks beside it, so it can
+# never overwrite the default build's files.
+ifeq ($(REPORT_DIR),reports)
+FIGURES_DIR ?= figures
+BUILD_DIR   ?= build
+else
+FIGURES_DIR ?= $(REPORT_DIR)/figures
+BUILD_DIR   ?= $(REPORT_DIR)/build
+endif
+
+NOTEBOOKS   := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+EXECUTED    := $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(NOTEBOOKS))
+PACKAGE     := $(sort $(wildcard briefing/*.py briefing/templates/* briefing/vendor/*))
+DATA_FILES  := $(sort $(wildcard $(DATA_DIR)/*.csv $(DATA_DIR)/*.json $(DATA_DIR)/geocoded/*.csv $(DATA_DIR)/basemap/*.geojson))
+SEED_FILES  := $(sort $(wildcard seeds/*.txt))
+PARAMS      := $(BUILD_DIR)/params.json
+
+# Build parameters live in a file that is rewritten only when a value changes, so the graph
+# re-runs the notebooks exactly when DATA_DIR / AS_OF / FIGURES_DIR change.
+ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
+$(shell mkdir -p $(BUILD_DIR) && printf '{"data_dir": "%s", "as_of": "%s", "figures_dir": "%s"}\n' \
+  '$(DATA_DIR)' '$(AS_OF)' '$(FIGURES_DIR)' > $(PARAMS).new && \
+  { cmp -s $(PARAMS).new $(PARAMS) && rm -f $(PARAMS).new || mv -f $(PARAMS).new $(PARAMS); })
+endif
+
+.PHONY: help setup report notebooks validate geocode test lab bench clean lock
+
+help: ## List the targets
+	@echo "IS territorial collapse briefing. Targets:"
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "Parameters: DATA_DIR=$(DATA_DIR) AS_OF=$(or $(AS_OF),<latest in data>) REPORT_DIR=$(REPORT_DIR)"
+
+setup: $(SETUP) ## Create .venv, install pinned dependencies, register the Jupyter kernel
+
+$(SETUP): requirements.txt
+	@echo "[setup] creating $(VENV) and installing pinned dependencies (first run only)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# Make the package importable from the venv (and so from its kernel) without a build step.
+	@$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'briefing-project.pth').write_text('$(CURDIR)\n')"
+	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (briefing)" >/dev/null
+	@touch $@
+
+report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebooks and write the HTML and PDF briefing
+
+notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into $(BUILD_DIR)/executed)
+
+# Data are validated once per change, before any notebook runs: a data error stops the build
+# with one line per problem and leaves the last good report untouched.
+$(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(SEED_FILES) briefing/validate.py $(PARAMS)
+	@$(PY) -m briefing build validate --params $(PARAMS)
+	@touch $@
+
+$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $(BUILD_DIR)/validated.stamp $(PACKAGE) $(PARAMS)
+	@$(PY) -m briefing build notebook $< --params $(PARAMS) --out $@
+
+$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(EXECUTED) $(PACKAGE)
+	@$(PY) -m briefing build report --params $(PARAMS) --html $(REPORT_DIR)/briefing.html --pdf $(REPORT_DIR)/briefing.pdf $(EXECUTED)
+
+validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem)
+	@$(PY) -m briefing validate --data-dir $(DATA_DIR)
+
+geocode: $(SETUP) ## Rebuild the geocoding lock file data/geocoded/places.csv (offline)
+	@$(PY) -m briefing geocode --data-dir $(DATA_DIR)
+
+test: $(SETUP) ## Run pytest (package, data, build) and nbval over the notebooks (strict)
+	@scripts/system-deps.sh --check
+	@$(PY) -m pytest --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+lab: $(SETUP) ## Open JupyterLab on the notebooks with the project kernel
+	@$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(SETUP) ## Time each build stage against the floor (imports-only notebooks)
+	@$(PY) -m briefing build bench
+
+lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
+	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q -r requirements.in
+	@{ sed -n '1,2p' requirements.txt; .lock-venv/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt
+	@rm -rf .lock-venv && echo "requirements.txt re-pinned; run make setup"
+
+clean: ## Remove build outputs (keeps .venv)
+	rm -rf build reports figures/*.png figures/*.svg figures/*.csv

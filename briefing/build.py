@@ -1,0 +1,139 @@
+"""Build steps the Makefile drives: ``python -m briefing build <step>``.
+
+Steps
+-----
+``validate``  validate the data folder named in the params file (one line per problem).
+``notebook``  execute one notebook with papermill into ``build/executed/``.
+``report``    assemble the executed notebooks into ``briefing.html`` and ``briefing.pdf``.
+``bench``     time every stage against the floor (see :mod:`briefing.bench`).
+
+Each step prints what it runs and how long it took. Failures print one line (``error: …``)
+and exit non-zero; outputs are written to a temporary file and renamed into place only on
+success, so a failed build never touches the last good report.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import paths
+from .errors import BriefingError
+
+# Errors raised inside a notebook that are input problems (shown as one line, exit 2).
+INPUT_ERRORS = {"BriefingError", "DataError", "ValidationFailed", "ParameterError", "GeocodeError"}
+
+
+def read_params(path: str | Path) -> dict:
+    """The build parameters the Makefile wrote (``data_dir``, ``as_of``, ``figures_dir``)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _say(step: str, text: str) -> None:
+    print(f"[{step}] {text}", flush=True)
+
+
+def step_validate(params: dict) -> int:
+    from . import params as P
+    from .validate import validate
+
+    t0 = time.perf_counter()
+    folder = P.data_folder(params.get("data_dir"))
+    P.parse_date("as_of", params.get("as_of"), allow_empty=True)
+    errors = validate(folder)
+    for err in errors:
+        print(f"error: {err}", file=sys.stderr)
+    if errors:
+        return 2
+    _say("validate", f"{paths.rel(folder)} ok ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def notebook_parameters(notebook: Path, params: dict) -> dict:
+    """The build parameters that this notebook declares in its ``parameters`` cell."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    return {k: v for k, v in params.items() if k in declared}
+
+
+def execute(notebook: Path, out: Path, parameters: dict, kernel: str = "briefing") -> float:
+    """Execute ``notebook`` into ``out`` (atomically) and return the seconds it took.
+
+    Raises :class:`BriefingError` with one line when the notebook fails; the failed run is
+    kept in ``<out folder>/../failed/`` for inspection.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.ipynb")
+    t0 = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(tmp), parameters=parameters, kernel_name=kernel,
+            cwd=str(paths.ROOT), progress_bar=False, log_output=False, report_mode=False,
+        )
+    except PapermillExecutionError as exc:
+        failed = out.parent.parent / "failed" / out.name
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            os.replace(tmp, failed)
+        name = paths.rel(notebook)
+        evalue = " ".join(str(exc.evalue).split())
+        if exc.ename in INPUT_ERRORS:
+            raise BriefingError(f"{name}: {evalue}") from None
+        raise BriefingError(
+            f"{name} failed in cell {exc.exec_count}: {exc.ename}: {evalue} (run kept at {paths.rel(failed)})"
+        ) from None
+    os.replace(tmp, out)
+    return time.perf_counter() - t0
+
+
+def step_notebook(notebook: Path, params: dict, out: Path) -> int:
+    parameters = notebook_parameters(notebook, params)
+    seconds = execute(notebook, out, parameters)
+    _say("notebook", f"{notebook.stem} {seconds:.1f} s")
+    return 0
+
+
+def step_report(executed: list[Path], params: dict, html: Path, pdf: Path) -> int:
+    from . import report
+
+    timings = report.build(executed, params=params, html_path=html, pdf_path=pdf)
+    _say("report", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + f" → {paths.rel(html)}, {paths.rel(pdf)}")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m briefing build")
+    sub = ap.add_subparsers(dest="step", required=True)
+    v = sub.add_parser("validate")
+    v.add_argument("--params", required=True)
+    n = sub.add_parser("notebook")
+    n.add_argument("notebook", type=Path)
+    n.add_argument("--params", required=True)
+    n.add_argument("--out", required=True, type=Path)
+    r = sub.add_parser("report")
+    r.add_argument("executed", nargs="+", type=Path)
+    r.add_argument("--params", required=True)
+    r.add_argument("--html", required=True, type=Path)
+    r.add_argument("--pdf", required=True, type=Path)
+    sub.add_parser("bench")
+    args = ap.parse_args(argv)
+
+    if args.step == "bench":
+        from . import bench
+
+        return bench.main()
+    params = read_params(args.params)
+    if args.step == "validate":
+        return step_validate(params)
+    if args.step == "notebook":
+        return step_notebook(args.notebook, params, args.out)
+    return step_report(args.executed, params, args.html, args.pdf)

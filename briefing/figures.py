@@ -1,0 +1,101 @@
+"""Figure style and saving: PNG + SVG + the figure's data as CSV, byte-identical on rebuild.
+
+Figures are drawn at their printed size (A4 text width is 170 mm ≈ 6.7 in) with type at
+7–9 pt, so what a reader sees in the PDF is what was designed. Each figure has exactly one
+writer (the notebook that calls :func:`save`) and its data beside it (``figN_name.csv``).
+
+Determinism: the SVG hash salt is fixed, SVG/PNG carry no date, and the CSV is written with
+``\\n`` line endings and a fixed float format.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .render import Figure  # noqa: E402
+
+TEXT_WIDTH_IN = 6.7  # A4 text block (170 mm)
+DPI = 200
+
+# One colour per actor side, shared by every figure and the web map (colour-blind safe,
+# Okabe–Ito derived). IS is black: it is the subject, and the "loss" reads as black → colour.
+SIDE_COLOURS = {
+    "islamic-state": "#1a1a1a",
+    "syrian-government": "#c0392b",
+    "iraqi-government": "#1f6fb4",
+    "us-backed": "#e69f00",
+    "rebel": "#009e73",
+    "other": "#8c8c8c",
+}
+INK = "#222222"
+MUTED = "#6b6b6b"
+GRID = "#dddddd"
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 8,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "xtick.color": MUTED,
+    "ytick.color": MUTED,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.fontsize": 7.5,
+    "legend.frameon": False,
+    "text.color": INK,
+    "svg.hashsalt": "briefing",
+    "svg.fonttype": "path",
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "path.simplify": True,
+}
+
+
+def use_style() -> None:
+    """Apply the briefing's matplotlib style (idempotent)."""
+    plt.rcParams.update(STYLE)
+
+
+def protect_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula (``= + - @``, tab, CR)
+    with an apostrophe (OWASP CSV-injection advice). Numbers are left alone."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+            )
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """Write a figure's data: UTF-8, ``\\n``, no index, formula-safe."""
+    protect_formulas(df).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+
+
+def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "") -> Figure:
+    """Write ``name.png``, ``name.svg`` and ``name.csv`` into ``figures_dir``; return a
+    display object for the notebook (and, through it, the briefing)."""
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    width_px = round(fig.get_figwidth() * 96)
+    plt.close(fig)
+    (figures_dir / f"{name}.png").write_bytes(png.getvalue())
+    (figures_dir / f"{name}.svg").write_bytes(svg.getvalue())
+    write_csv(data, figures_dir / f"{name}.csv")
+    return Figure(name=name, png=png.getvalue(), svg=svg.getvalue(), width_px=width_px, caption=caption)

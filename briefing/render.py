@@ -1,0 +1,88 @@
+"""Display helpers the notebooks use to emit report-ready output.
+
+Everything that leaves a notebook for the briefing goes through here, so escaping and
+determinism are handled once:
+
+- :func:`table` renders a DataFrame as an HTML table with every cell escaped (CSV text can
+  hold ``<script>``); the ``text/plain`` twin keeps nbval's comparison meaningful.
+- :func:`markdown` fills a Markdown template with values that are HTML-escaped first (a
+  Markdown renderer passes raw HTML through).
+- :class:`Figure` is what :func:`briefing.figures.save` returns: PNG for screens, SVG for
+  print, and a stable ``text/plain`` for nbval (images themselves are not compared).
+"""
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+def esc(value) -> str:
+    """HTML-escape any value; missing values become an empty string."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+class _Output:
+    """A display object with a fixed MIME bundle."""
+
+    def __init__(self, bundle: dict, metadata: dict | None = None):
+        self.bundle = bundle
+        self.metadata = metadata or {}
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.bundle, self.metadata
+
+
+def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data",
+          col_classes: dict[str, str] | None = None, raw_html_cols: tuple[str, ...] = ()) -> _Output:
+    """An escaped HTML table. ``raw_html_cols`` names columns whose cells the caller has
+    already built from escaped parts (e.g. a date with a precision badge)."""
+    col_classes = col_classes or {}
+    head = "".join(f'<th class="{esc(col_classes.get(c, ""))}">{esc(c)}</th>' for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False, name=None):
+        cells = []
+        for col, val in zip(df.columns, rec):
+            text = str(val) if col in raw_html_cols else esc(val)
+            cells.append(f'<td class="{esc(col_classes.get(col, ""))}">{text}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    markup = (f'<table class="{esc(classes)}">{cap}<thead><tr>{head}</tr></thead>'
+              f'<tbody>{"".join(rows)}</tbody></table>')
+    plain = df.to_string(index=False, max_colwidth=60)
+    return _Output({"text/html": markup, "text/plain": plain})
+
+
+def html_block(markup: str, plain: str) -> _Output:
+    """Trusted HTML built by the package (callers escape data themselves) with a plain twin."""
+    return _Output({"text/html": markup, "text/plain": plain})
+
+
+def markdown(template: str, **values) -> _Output:
+    """Markdown with ``{name}`` placeholders filled by HTML-escaped values."""
+    text = template.format(**{k: esc(v) for k, v in values.items()})
+    return _Output({"text/markdown": text, "text/plain": text})
+
+
+@dataclass
+class Figure:
+    """A saved figure: ``png`` and ``svg`` bytes, its width in CSS px, and a caption."""
+
+    name: str
+    png: bytes
+    svg: bytes
+    width_px: int
+    caption: str = ""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {
+            "image/png": base64.b64encode(self.png).decode("ascii"),
+            "image/svg+xml": self.svg.decode("utf-8"),
+            "text/plain": f"<Figure {self.name}: {self.caption}>",
+        }
+        meta = {"image/png": {"width": self.width_px}, "briefing": {"figure": self.name, "caption": self.caption}}
+        return bundle, meta

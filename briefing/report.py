@@ -1,0 +1,200 @@
+"""Assemble the executed notebooks into one briefing: a self-contained HTML file and an A4 PDF.
+
+The briefing is the notebooks' Markdown and outputs in order, with no code. Cell tags decide
+where a cell goes:
+
+==================  ============================================================
+``parameters``,     never shown (papermill's parameter cells)
+``injected-parameters``
+``nb-only``         shown in JupyterLab only (e.g. the inputs/outputs/parameters cell)
+``web-only``        HTML briefing only (the interactive folium map)
+``print-only``      PDF only (the static counterpart of an interactive output)
+==================  ============================================================
+
+Outputs are taken by MIME type: ``text/html`` and ``text/markdown`` as they are (the package
+escapes data before building them), figures as PNG on screen and SVG in print. ``text/plain``
+and streams are never shown. A notebook that produced an error output fails the build.
+
+Both files are written to a temporary name and renamed into place only when both rendered,
+so a failure leaves the previous report untouched. Nothing depends on the clock: the header
+carries the data version (a SHA-256 over the data and seeds), and the PDF's metadata dates
+come from the data, so two builds from the same inputs are byte-identical.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+
+from . import paths
+from .errors import BriefingError
+
+TEMPLATES = Path(__file__).with_name("templates")
+TITLE = "The collapse of the Islamic State's territory in Syria and Iraq"
+SKIP_TAGS = {"parameters", "injected-parameters", "nb-only"}
+
+_md = MarkdownIt("commonmark", {"html": True, "typographer": True}).enable(["table", "replacements", "smartquotes"])
+
+
+def slug(text: str) -> str:
+    s = re.sub(r"<[^>]+>", "", text)
+    s = re.sub(r"[^\w\s-]", "", s.lower()).strip()
+    return re.sub(r"[\s_]+", "-", s) or "section"
+
+
+def markdown_to_html(text: str) -> str:
+    return _md.render(text)
+
+
+def data_version(data_dir: Path) -> str:
+    """SHA-256 (first 12 hex digits) over every data file and seed, by relative path."""
+    h = hashlib.sha256()
+    files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
+    files += sorted(p for p in paths.SEEDS.glob("*.txt"))
+    for p in files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _image(data: str, mime: str, width: int | None, alt: str) -> str:
+    b64 = data if mime == "image/png" else base64.b64encode(data.encode("utf-8")).decode("ascii")
+    style = f' style="width:{int(width)}px"' if width else ""
+    return f'<img src="data:{mime};base64,{b64}" alt="{html.escape(alt)}"{style}>'
+
+
+def _output_html(output: dict, medium: str, nb_name: str) -> str:
+    """One notebook output as HTML for ``medium`` ("web" or "print")."""
+    kind = output.get("output_type")
+    if kind == "error":
+        raise BriefingError(f"{nb_name}: the executed notebook holds an error ({output.get('ename')}: {output.get('evalue')})")
+    if kind not in {"display_data", "execute_result"}:
+        return ""  # streams (stdout/stderr) never reach the briefing
+    data, meta = output.get("data", {}), output.get("metadata", {})
+    info = meta.get("briefing", {})
+    if "image/png" in data or "image/svg+xml" in data:
+        order = ["image/png", "image/svg+xml"] if medium == "web" else ["image/svg+xml", "image/png"]
+        mime = next(m for m in order if m in data)
+        width = meta.get("image/png", {}).get("width")
+        caption = info.get("caption", "")
+        img = _image(data[mime], mime, width, caption or info.get("figure", "figure"))
+        cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        return f'<figure class="figure" id="{html.escape(info.get("figure", ""))}">{img}{cap}</figure>'
+    if "text/html" in data:
+        return "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
+    if "text/markdown" in data:
+        md = data["text/markdown"]
+        return markdown_to_html("".join(md) if isinstance(md, list) else md)
+    return ""
+
+
+def notebook_body(nb_path: Path, medium: str) -> str:
+    nb = nbformat.read(str(nb_path), as_version=4)
+    name = paths.rel(nb_path)
+    parts = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & SKIP_TAGS or ("web-only" in tags and medium != "web") or ("print-only" in tags and medium != "print"):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(markdown_to_html(cell.source))
+        elif cell.cell_type == "code":
+            parts.extend(_output_html(o, medium, name) for o in cell.get("outputs", []))
+    return "\n".join(p for p in parts if p)
+
+
+def _add_heading_ids(body: str, prefix: str) -> tuple[str, list[dict]]:
+    """Give every h2/h3 a stable id; return the body and the table of contents."""
+    toc, seen = [], set()
+
+    def repl(m):
+        level, attrs, inner = m.group(1), m.group(2), m.group(3)
+        if "id=" in attrs:
+            return m.group(0)
+        base = f"{prefix}-{slug(inner)}"
+        ident, n = base, 2
+        while ident in seen:
+            ident, n = f"{base}-{n}", n + 1
+        seen.add(ident)
+        if level == "2":
+            toc.append({"id": ident, "title": re.sub(r"<[^>]+>", "", inner)})
+        return f'<h{level} id="{ident}"{attrs}>{inner}</h{level}>'
+
+    return re.sub(r"<h([23])([^>]*)>(.*?)</h\1>", repl, body), toc
+
+
+def render(executed: list[Path], medium: str, context: dict) -> str:
+    sections, toc = [], []
+    for nb in executed:
+        body, entries = _add_heading_ids(notebook_body(nb, medium), nb.stem[:2])
+        sections.append({"id": f"nb-{nb.stem}", "html": body})
+        toc.extend(entries)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
+                      keep_trailing_newline=True)
+    css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
+    return env.get_template("briefing.html.j2").render(
+        medium=medium, sections=sections, toc=toc, css=css, title=TITLE, **context)
+
+
+def _pdf_metadata_date(context: dict) -> dt.datetime:
+    """A fixed, data-derived timestamp for the PDF's metadata (the as-of date at noon UTC)."""
+    as_of = context.get("as_of_date") or dt.date(2017, 11, 17)
+    return dt.datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=dt.timezone.utc)
+
+
+def write_pdf(html_text: str, target: Path, context: dict) -> None:
+    import logging
+
+    import weasyprint
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    doc = weasyprint.HTML(string=html_text, base_url=str(paths.ROOT)).render()
+    stamp = _pdf_metadata_date(context).strftime("%Y-%m-%dT%H:%M:%SZ")
+    doc.metadata.title = TITLE
+    doc.metadata.authors = ["briefing (reproducible build)"]
+    doc.metadata.created = stamp
+    doc.metadata.modified = stamp
+    doc.write_pdf(str(target))
+
+
+def build_context(executed: list[Path], params: dict) -> dict:
+    """Header facts: period, as-of date and data version, read from the data via the loader."""
+    from .overview import header_facts  # late import: pulls pandas and the loader
+
+    return header_facts(params)
+
+
+def build(executed: list[Path], *, params: dict, html_path: Path, pdf_path: Path) -> dict:
+    """Render both outputs atomically; return the seconds each stage took."""
+    timings = {}
+    t0 = time.perf_counter()
+    context = build_context(executed, params)
+    web = render(executed, "web", context)
+    printable = render(executed, "print", context)
+    timings["html"] = time.perf_counter() - t0
+    html_path, pdf_path = paths.resolve(html_path, html_path), paths.resolve(pdf_path, pdf_path)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_html = html_path.with_name(f".{html_path.name}.{os.getpid()}.tmp")
+    tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp")
+    try:
+        tmp_html.write_text(web, encoding="utf-8")
+        t1 = time.perf_counter()
+        write_pdf(printable, tmp_pdf, context)
+        timings["pdf"] = time.perf_counter() - t1
+        os.replace(tmp_html, html_path)
+        os.replace(tmp_pdf, pdf_path)
+    finally:
+        for tmp in (tmp_html, tmp_pdf):
+            tmp.unlink(missing_ok=True)
+    return timings
