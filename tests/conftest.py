@@ -1,0 +1,65 @@
+"""Shared fixtures: a writable copy of data/ and helpers that break exactly one thing in it."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefing import paths
+
+
+class DataCopy:
+    """A copy of ``data/`` (CSVs and datapackage.json only) in a temporary folder."""
+
+    def __init__(self, root: Path):
+        self.dir = root / "data"
+        self.dir.mkdir()
+        for p in [*paths.DATA.glob("*.csv"), paths.DATA / "datapackage.json"]:
+            shutil.copy(p, self.dir / p.name)
+
+    def read(self, table: str) -> tuple[list[str], list[list[str]]]:
+        with (self.dir / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        return rows[0], rows[1:]
+
+    def write(self, table: str, header: list[str], rows: list[list[str]]) -> None:
+        with (self.dir / f"{table}.csv").open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+
+    def set(self, table: str, key: str, column: str, value: str) -> int:
+        """Set one cell of the row whose first column is ``key``; return its row number (header = 1)."""
+        header, rows = self.read(table)
+        for i, r in enumerate(rows):
+            if r[0] == key:
+                r[header.index(column)] = value
+                self.write(table, header, rows)
+                return i + 2
+        raise KeyError(key)
+
+    def get(self, table: str, key: str, column: str) -> str:
+        header, rows = self.read(table)
+        return next(r[header.index(column)] for r in rows if r[0] == key)
+
+    def row_of(self, table: str, key: str) -> int:
+        _, rows = self.read(table)
+        return next(i + 2 for i, r in enumerate(rows) if r[0] == key)
+
+    def append(self, table: str, values: dict[str, str]) -> int:
+        header, rows = self.read(table)
+        rows.append([values.get(h, "") for h in header])
+        self.write(table, header, rows)
+        return len(rows) + 1
+
+    def delete(self, table: str, predicate) -> None:
+        header, rows = self.read(table)
+        self.write(table, header, [r for r in rows if not predicate(dict(zip(header, r)))])
+
+    def file(self, table: str) -> str:
+        return paths.rel(self.dir / f"{table}.csv")
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> DataCopy:
+    return DataCopy(tmp_path)
