@@ -11,6 +11,8 @@
 SHELL       := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
+# Notebooks are independent: run two at a time (the machine has two cores), lines kept whole.
+MAKEFLAGS   += --jobs=2 --output-sync=line --no-print-directory
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -46,7 +48,7 @@ $(shell mkdir -p $(BUILD_DIR) && printf '{"data_dir": "%s", "as_of": "%s", "figu
   { cmp -s $(PARAMS).new $(PARAMS) && rm -f $(PARAMS).new || mv -f $(PARAMS).new $(PARAMS); })
 endif
 
-.PHONY: help setup report notebooks validate geocode test lab bench clean lock
+.PHONY: help setup report notebooks validate geocode test refresh lab bench clean lock
 
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
@@ -70,7 +72,7 @@ notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into $(BUILD_DIR
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
 # with one line per problem and leaves the last good report untouched.
-$(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(SEED_FILES) briefing/validate.py $(PARAMS)
+$(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(SEED_FILES) briefing/validate.py briefing/sources.py $(PARAMS)
 	@$(PY) -m briefing build validate --params $(PARAMS)
 	@touch $@
 
@@ -89,6 +91,9 @@ geocode: $(SETUP) ## Rebuild the geocoding lock file data/geocoded/places.csv (o
 test: $(SETUP) ## Run pytest (package, data, build) and nbval over the notebooks (strict)
 	@scripts/system-deps.sh --check
 	@$(PY) -m pytest --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) so committed outputs are current
+	@$(PY) -m briefing build refresh $(NOTEBOOKS)
 
 lab: $(SETUP) ## Open JupyterLab on the notebooks with the project kernel
 	@$(VENV)/bin/jupyter lab notebooks/

@@ -6,6 +6,8 @@ Steps
 ``notebook``  execute one notebook with papermill into ``build/executed/``.
 ``report``    assemble the executed notebooks into ``briefing.html`` and ``briefing.pdf``.
 ``bench``     time every stage against the floor (see :mod:`briefing.bench`).
+``refresh``   re-execute notebooks in place with their default parameters, so the committed
+              copies carry current outputs (what nbval compares), minus volatile metadata.
 
 Each step prints what it runs and how long it took. Failures print one line (``error: …``)
 and exit non-zero; outputs are written to a temporary file and renamed into place only on
@@ -39,16 +41,23 @@ def _say(step: str, text: str) -> None:
 
 def step_validate(params: dict) -> int:
     from . import params as P
-    from .validate import validate
+    from .errors import ValidationFailed
+    from .load import ensure_valid
 
     t0 = time.perf_counter()
     folder = P.data_folder(params.get("data_dir"))
-    P.parse_date("as_of", params.get("as_of"), allow_empty=True)
-    errors = validate(folder)
-    for err in errors:
-        print(f"error: {err}", file=sys.stderr)
-    if errors:
+    P.parse_date("as_of", params.get("as_of"), allow_empty=True)  # fail on a malformed date first
+    try:
+        ensure_valid(folder)  # validates and records the success, so notebooks reuse it
+    except ValidationFailed as exc:
+        for err in exc.errors:
+            print(f"error: {err}", file=sys.stderr)
         return 2
+    from .load import load
+    from .overview import data_range
+
+    as_of = P.parse_date("as_of", params.get("as_of"), allow_empty=True)
+    P.resolve_as_of(as_of, *data_range(load(folder, tables=["sources", "events"])))
     _say("validate", f"{paths.rel(folder)} ok ({time.perf_counter() - t0:.1f} s)")
     return 0
 
@@ -78,6 +87,9 @@ def execute(notebook: Path, out: Path, parameters: dict, kernel: str = "briefing
         papermill.execute_notebook(
             str(notebook), str(tmp), parameters=parameters, kernel_name=kernel,
             cwd=str(paths.ROOT), progress_bar=False, log_output=False, report_mode=False,
+            # The kernel's own log (e.g. ipykernel's "running over TCP without encryption"
+            # warning: the kernel listens on localhost only) is noise in build output.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         failed = out.parent.parent / "failed" / out.name
@@ -110,6 +122,33 @@ def step_report(executed: list[Path], params: dict, html: Path, pdf: Path) -> in
     return 0
 
 
+VOLATILE_CELL_KEYS = ("papermill", "execution")
+
+
+def strip_volatile(nb) -> None:
+    """Drop papermill's timings and per-cell execution metadata from a notebook in place."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+
+
+def step_refresh(notebooks: list[Path]) -> int:
+    """Execute each notebook with its own defaults and write it back with its outputs."""
+    import nbformat
+
+    for notebook in notebooks:
+        out = paths.BUILD / "refresh" / notebook.name
+        seconds = execute(notebook, out, {})
+        nb = nbformat.read(str(out), as_version=4)
+        strip_volatile(nb)
+        tmp = notebook.with_name(f".{notebook.name}.tmp")
+        nbformat.write(nb, str(tmp))
+        os.replace(tmp, notebook)
+        _say("refresh", f"{notebook.stem} {seconds:.1f} s")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m briefing build")
     sub = ap.add_subparsers(dest="step", required=True)
@@ -125,8 +164,12 @@ def main(argv: list[str]) -> int:
     r.add_argument("--html", required=True, type=Path)
     r.add_argument("--pdf", required=True, type=Path)
     sub.add_parser("bench")
+    f = sub.add_parser("refresh")
+    f.add_argument("notebooks", nargs="+", type=Path)
     args = ap.parse_args(argv)
 
+    if args.step == "refresh":
+        return step_refresh(args.notebooks)
     if args.step == "bench":
         from . import bench
 

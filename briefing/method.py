@@ -1,0 +1,135 @@
+"""The briefing's last section: every source, how the data were made, and the limitations.
+
+The text states the method the code implements; the numbers in it (how many events at each
+date precision, how many places at each geocoding precision, how many quotes were verified)
+are computed from the data, so the section cannot drift from what was built.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import render
+
+PRECISION_LABEL = {1: "day", 2: "week or a few days", 3: "month (or coarser)"}
+GEO_PRECISION_LABEL = {1: "the named town itself", 2: "near or part of a town", 3: "a larger region"}
+
+
+def _date(d) -> str:
+    return "" if pd.isna(d) else f"{d.day} {d:%b %Y}"
+
+
+def sources_table(ds) -> render._Output:
+    """Every source with outlet, date (and how it was established), wire agency, file and
+    wire-story group (sources in one group are reposts of one story, not independent)."""
+    s = ds.sources.sort_values("source_id")
+    rows = pd.DataFrame({
+        "Source": s["source_id"],
+        "Headline": s["headline"],
+        "Outlet": s["outlet"],
+        "Published": [
+            f"{_date(d)}{' (inferred)' if str(b).lower().startswith('inferred') else ''}"
+            for d, b in zip(s["published"], s["published_basis"])
+        ],
+        "Wire agency": s["agency"].fillna("not stated"),
+        "Wire story": s["wire_group"],
+        "File": "seeds/" + s["seed_file"],
+    })
+    return render.table(rows, caption="Sources", col_classes={"Published": "nowrap", "Source": "nowrap"})
+
+
+def publication_notes(ds) -> render._Output:
+    """How each publication date was established (printed or inferred), one line per source."""
+    s = ds.sources.sort_values("source_id")
+    lines = [f"- **{render.esc(sid)}**: {render.esc(basis)}" for sid, basis in zip(s["source_id"], s["published_basis"])]
+    text = "\n".join(lines)
+    return render._Output({"text/markdown": text, "text/plain": text})
+
+
+def counts(ds, geocoded: pd.DataFrame | None = None) -> dict:
+    """The numbers the method text quotes."""
+    ev = ds.events
+    out = {
+        "n_events": len(ev),
+        "n_places": len(ds.places),
+        "n_actors": len(ds.actors),
+        "n_control": len(ds.control),
+        "n_claims": len(ds.claims),
+        "n_quotes": len(ds.evidence),
+        "n_sources": len(ds.sources),
+        "n_wire_groups": ds.sources["wire_group"].nunique(),
+    }
+    for p in (1, 2, 3):
+        out[f"events_p{p}"] = int((ev["time_precision"] == p).sum())
+    if geocoded is not None:
+        for p in (1, 2, 3):
+            out[f"geo_p{p}"] = int((geocoded["geo_precision"] == p).sum())
+        out["n_geonames"] = int(geocoded["geonameid"].notna().sum())
+    return out
+
+
+METHOD = """\
+### How the data were made
+
+Every row in the data comes from the {n_sources} articles and nothing else. {n_events} dated events,
+{n_places} places, {n_actors} actors, {n_control} periods of territorial control and {n_claims}
+figures were transcribed by hand; each event, control period and figure carries at least one
+verbatim quote ({n_quotes} in all), and the build refuses to run unless every quote is found in the
+text of its article (only whitespace, typographic quotes and dashes are normalised). Derived
+numbers (for example "half of 350,000") are marked as derived and name what they derive from.
+
+**Dates and their precision.** Dates follow ACLED's convention: precision 1 is a day
+({events_p1} events), 2 a week or a few days ({events_p2}), 3 a month or coarser ({events_p3}).
+Relative dates were resolved against the article's publication date ("Friday" in an article of
+Friday 3 November is 3 November; "last month" in an article of 5 November is October, precision 3).
+A month-only date is stored as the first of the month and drawn as a span over the whole month,
+never as a point; year-only background dates (2003, 2011, 2014) are stored the same way, as
+ACLED has no coarser code. The rule used for each event is kept in its `date_basis` column.
+
+**Independent sources.** Some articles repeat one agency story. Near-duplicate text is detected
+by comparing the articles' word sequences; articles above the threshold form one wire-story group
+and count once when a fact's corroboration is counted. The {n_sources} articles form
+{n_wire_groups} such groups.
+
+**Territorial control.** Who held a place on a date is looked up in the control periods, each of
+which starts or ends with a dated event in the data. A period whose start the articles do not
+state (IS held the place before the period covered) has an empty start.
+
+**Geocoding.** Places were matched offline to the GeoNames gazetteer (CC BY 4.0) by name and every
+spelling the articles use, within the place's country; {n_geonames} places have a GeoNames ID.
+Places that are not towns (a border post, a camp, a province, a desert area) take the position of
+a representative town or a centroid. Geographic precision follows ACLED: {geo_p1} places are
+the named town itself (1), {geo_p2} near or part of a town (2), {geo_p3} a larger region (3).
+Borders come from Natural Earth (public domain).
+"""
+
+LIMITATIONS = """\
+### Limitations
+
+- **Few and related sources.** Five articles, most of them copies of Agence France-Presse copy
+  republished by other sites; several facts rest on one wire story. Corroboration counts are
+  therefore small and say nothing about accuracy.
+- **Claims, not measurements.** Every figure is a claim by a party to the conflict, a monitor or a
+  charity (the US-led coalition, US officials, the Syrian Observatory for Human Rights, Save the
+  Children), reported by the press; none could be checked independently. Estimates that refer to
+  different areas or dates are shown side by side and never averaged.
+- **Points for areas.** Control is recorded per named place; the map draws towns as points and
+  holdout areas as approximate zones. The size of the territory IS held is not known from the
+  articles; any area figure in this briefing is a labelled proxy.
+- **Inferred dates.** Two articles print no date; their publication dates are inferred from the
+  events they report (see the sources table).
+- **A snapshot.** The articles end on 17 November 2017. Nothing after that date is known to this
+  briefing, and the holdouts listed are those the articles name.
+"""
+
+
+def method_markdown(ds, geocoded: pd.DataFrame | None = None) -> render._Output:
+    c = counts(ds, geocoded)
+    c.setdefault("n_geonames", "—")
+    for p in (1, 2, 3):
+        c.setdefault(f"geo_p{p}", "—")
+    text = METHOD.format(**c)  # only counts are filled in: no CSV text, nothing to escape
+    return render._Output({"text/markdown": text, "text/plain": text})
+
+
+def limitations_markdown() -> render._Output:
+    return render._Output({"text/markdown": LIMITATIONS, "text/plain": LIMITATIONS})

@@ -1,0 +1,78 @@
+"""The report assembler: tag routing, no code, atomic writes, determinism."""
+import datetime as dt
+
+import nbformat
+import pytest
+
+from briefing import report
+from briefing.errors import BriefingError
+
+CONTEXT = {
+    "as_of": "2017-11-17", "as_of_date": dt.date(2017, 11, 17), "as_of_long": "17 November 2017",
+    "period": "July 2017 to 17 November 2017", "data_version": "abc123def456", "data_dir": "data",
+    "n_sources": 5, "n_independent": 4, "package_version": "test",
+}
+
+
+def make_notebook(path, error=False):
+    nb = nbformat.v4.new_notebook()
+    c = nbformat.v4.new_code_cell
+    m = nbformat.v4.new_markdown_cell
+    nb.cells = [
+        m("# 02 · Inputs and outputs", metadata={"tags": ["nb-only"]}),
+        c("data_dir = 'data'", metadata={"tags": ["parameters"]}),
+        m("## Chronology\n\nNarrative *text*."),
+        c("SECRET_CODE = 1", outputs=[nbformat.v4.new_output("stream", name="stdout", text="noise")]),
+        c("web()", metadata={"tags": ["web-only"]},
+          outputs=[nbformat.v4.new_output("display_data", data={"text/html": "<div class='webmap'>MAP</div>", "text/plain": "map"})]),
+        c("static()", metadata={"tags": ["print-only"]},
+          outputs=[nbformat.v4.new_output("display_data", data={"text/html": "<p>STATIC</p>", "text/plain": "static"})]),
+        c("x", outputs=[nbformat.v4.new_output("execute_result", data={"text/plain": "'plain repr'"}, execution_count=1)]),
+    ]
+    if error:
+        nb.cells.append(c("boom", outputs=[nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[])]))
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_routing_and_no_code(tmp_path):
+    nb = make_notebook(tmp_path / "02_x.ipynb")
+    web = report.render([nb], "web", CONTEXT)
+    printed = report.render([nb], "print", CONTEXT)
+    for doc in (web, printed):
+        assert "SECRET_CODE" not in doc and "noise" not in doc and "plain repr" not in doc
+        assert "Inputs and outputs" not in doc and "data_dir" not in doc
+        assert 'id="02-chronology"' in doc and "<em>text</em>" in doc
+        assert "Make this Notebook Trusted" not in doc
+    assert "MAP" in web and "STATIC" not in web
+    assert "STATIC" in printed and "MAP" not in printed
+
+
+def test_error_output_fails_build(tmp_path):
+    nb = make_notebook(tmp_path / "02_x.ipynb", error=True)
+    with pytest.raises(BriefingError, match="holds an error"):
+        report.render([nb], "web", CONTEXT)
+
+
+def test_failed_build_leaves_previous_report(tmp_path, monkeypatch):
+    html, pdf = tmp_path / "r" / "briefing.html", tmp_path / "r" / "briefing.pdf"
+    html.parent.mkdir()
+    html.write_text("OLD"), pdf.write_text("OLD")
+    monkeypatch.setattr(report, "build_context", lambda executed, params: CONTEXT)
+    nb = make_notebook(tmp_path / "02_x.ipynb", error=True)
+    with pytest.raises(BriefingError):
+        report.build([nb], params={}, html_path=html, pdf_path=pdf)
+    assert html.read_text() == "OLD" and pdf.read_text() == "OLD"
+    assert sorted(p.name for p in html.parent.iterdir()) == ["briefing.html", "briefing.pdf"]
+
+
+def test_build_is_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "build_context", lambda executed, params: CONTEXT)
+    nb = make_notebook(tmp_path / "02_x.ipynb")
+    outs = []
+    for run in ("a", "b"):
+        html, pdf = tmp_path / run / "b.html", tmp_path / run / "b.pdf"
+        report.build([nb], params={}, html_path=html, pdf_path=pdf)
+        outs.append((html.read_bytes(), pdf.read_bytes()))
+    assert outs[0] == outs[1]
+    assert outs[0][1].startswith(b"%PDF")
