@@ -1,0 +1,790 @@
+"""The chronology of the campaign (notebook 02): window, date spans, timeline figure, table.
+
+Everything the chronology notebook shows is computed here from ``events.csv`` (through the
+loader), so the notebook stays a handful of one-line calls.
+
+Decisions
+---------
+**Parameters.** ``start``/``end`` (``YYYY-MM-DD``; ``end`` empty = ``as_of``) bound the
+window; ``countries`` is a comma- or ``|``-separated list of ISO alpha-2 codes (empty = all)
+that must occur in the data. ``as_of`` (empty = latest publication date) is the cut-off of
+*what was known*: an event is shown only when it is dated on or before ``as_of`` **and** at
+least one of its sources was published on or before ``as_of``; only those sources are listed.
+So ``as_of=2017-11-05`` shows nothing dated or published after 5 November. An ``end`` later
+than ``as_of`` is cut to ``as_of``. Every problem raises :class:`ParameterError` (one line).
+
+**Date precision → span** (``events.time_precision``). An event occupies whole days
+``[span_start, span_end]``:
+
+* 1 — the day itself (drawn as a point);
+* 2 — the week (Monday–Sunday) containing the date, or the span the ``date_basis`` states
+  ("the week Monday 2017-10-23 to Sunday 2017-10-29"); the span never runs past the earliest
+  day-precise publication date of the event's sources (nothing happens after it is reported);
+* 3 — the calendar month of the date; when ``date_basis`` says "year only" (the data's
+  convention: precision 3 with 1 January), the calendar year.
+
+Week and month events are drawn as bars over the span and never as a point; the table writes
+them "week of 23 Oct 2017", "Oct 2017 (month)", "2014 (year)".
+
+**Window membership.** An event is in the window when its span overlaps ``[start, end]``
+(a July event with ``start=2017-07-15`` is shown). Events whose span ends before ``start``
+are *background*: listed in their own short table, never dropped silently. Events outside
+the ``countries`` filter are counted in the narrative.
+
+**Lanes.** One lane per country of the campaign (Syria, Iraq); events whose ``country`` is
+several codes (``SY|IQ``: region-wide) go to a "Syria and Iraq" lane; any other country
+("US" for the Manhattan attack, cited as context) to an "Elsewhere" lane. Lanes appear only
+when they hold an event.
+
+**Colour.** By the side (``actors.side``) of ``controller_after`` (``figures.SIDE_COLOURS``),
+filled. An event that ends a control period in ``control.csv`` without naming the new holder
+(Hawija) is drawn white with a black edge ("IS lost it; gainer not named"). Every other event
+(no change of control) is hollow grey.
+
+**Figure.** A July→end overview on top and, below it, a zoomed panel of the last five weeks
+(where the events crowd), when the window is longer than 45 days; otherwise one panel. Labels
+("place: event type") are placed by a small greedy placer: rows are packed so that each
+marker and its label fit, then every label tries right, left, above and below (with a leader
+line) and takes the first position that overlaps no other label, marker, bar or the axes edge.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.transforms import Bbox
+
+from . import figures, render
+from . import params as P
+from .errors import ParameterError
+from .load import load, wire_group
+from .sources import independent_count
+
+CAMPAIGN = ("SY", "IQ")
+LANE_NAMES = {"SY": "Syria", "IQ": "Iraq", "multi": "Syria and Iraq", "other": "Elsewhere"}
+ZOOM_DAYS = 34  # the zoomed panel shows the window's last 34 days (15 Oct–17 Nov by default)
+SINGLE_PANEL_DAYS = 45  # a window up to this long is drawn in one panel
+PRECISION_NAME = {1: "day", 2: "week", 3: "month", 4: "year"}  # 4 = precision 3, year only
+NEUTRAL = "#9a9a9a"
+NOT_NAMED = "not named"
+
+_SPAN_IN_BASIS = re.compile(r"(\d{4}-\d{2}-\d{2})\s+to\s+(?:[A-Za-z]+\s+)?(\d{4}-\d{2}-\d{2})")
+
+
+# --------------------------------------------------------------------------- parameters
+def parse_countries(value, known: set[str]) -> tuple[str, ...]:
+    """``"SY,IQ"`` / ``"SY|IQ"`` / ``""`` → a sorted tuple of codes (empty = all)."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value]
+    else:
+        parts = re.split(r"[,|]", str(value))
+    raw = [p.strip() for p in parts if p.strip()]
+    codes = [p.upper() for p in raw]
+    for text, code in zip(raw, codes):
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise ParameterError("countries", f"{text!r} is not a two-letter ISO country code (e.g. 'SY,IQ')")
+        if code not in known:
+            raise ParameterError("countries", f"{code!r} is not a country in the data (known: {', '.join(sorted(known))})")
+    return tuple(sorted(set(codes)))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The checked parameters: the window ``[start, end]``, the cut-off and the countries."""
+
+    start: dt.date
+    end: dt.date
+    as_of: dt.date
+    countries: tuple[str, ...] = ()  # empty = all
+
+
+def check_window(ds, *, as_of=None, start="2017-07-01", end="", countries="") -> Window:
+    """Check ``start``/``end``/``countries`` against each other and the data."""
+    first = ds.events["date"].min().date()
+    last = ds.sources["published"].max().date()
+    if isinstance(as_of, str) or as_of is None:
+        as_of = P.parse_date("as_of", as_of, allow_empty=True)
+    as_of = P.resolve_as_of(as_of, first, last)
+    start_d = P.parse_date("start", start, allow_empty=True) or first
+    end_d = P.parse_date("end", end, allow_empty=True) or as_of
+    end_d = min(end_d, as_of)
+    if start_d > end_d:
+        why = f"end {end_d.isoformat()}" + (" (end is empty or after as_of, so as_of is used)" if end_d == as_of else "")
+        raise ParameterError("start", f"{start_d.isoformat()} is after {why}")
+    known = set()
+    for col in (ds.events["country"], ds.places["country"]):
+        for v in col.dropna():
+            known.update(str(v).split("|"))
+    return Window(start_d, end_d, as_of, parse_countries(countries, known))
+
+
+# --------------------------------------------------------------------------- spans
+def _ts(d) -> pd.Timestamp:
+    return pd.Timestamp(d).normalize()
+
+
+def span_of(date, precision: int, basis: str = "", reported: pd.Timestamp | None = None):
+    """``(span_start, span_end, kind)`` for an event; ``kind`` is day/week/month/year."""
+    d = _ts(date)
+    precision = int(precision)
+    basis = "" if basis is None or (not isinstance(basis, str) and pd.isna(basis)) else str(basis)
+    if precision == 1:
+        return d, d, "day"
+    if precision == 2:
+        m = _SPAN_IN_BASIS.search(basis)
+        if m:
+            lo, hi = _ts(m.group(1)), _ts(m.group(2))
+        else:
+            lo = d - pd.Timedelta(days=d.weekday())
+            hi = lo + pd.Timedelta(days=6)
+        if reported is not None and not pd.isna(reported) and lo <= reported < hi:
+            hi = reported
+        return lo, hi, "week"
+    if basis.lower().startswith("year only"):
+        return pd.Timestamp(d.year, 1, 1), pd.Timestamp(d.year, 12, 31), "year"
+    lo = pd.Timestamp(d.year, d.month, 1)
+    return lo, lo + pd.offsets.MonthEnd(0), "month"
+
+
+def date_label(date, kind: str) -> str:
+    """How the table writes a date of each precision (the rule stated under the table)."""
+    d = _ts(date)
+    if kind == "day":
+        return f"{d.day} {d:%b %Y}"
+    if kind == "week":
+        monday = d - pd.Timedelta(days=d.weekday())
+        return f"week of {monday.day} {monday:%b %Y}"
+    if kind == "month":
+        return f"{d:%b %Y} (month)"
+    return f"{d.year} (year)"
+
+
+def _lane(country: str) -> str:
+    codes = str(country).split("|")
+    if len(codes) > 1:
+        return "multi"
+    return codes[0] if codes[0] in CAMPAIGN else "other"
+
+
+# --------------------------------------------------------------------------- selection
+def _short_place(name: str, aliases) -> str:
+    if len(name) <= 24 or not isinstance(aliases, str) or not aliases.strip():
+        return name
+    return min(aliases.split("|"), key=len)
+
+
+def source_labels(sources: pd.DataFrame) -> dict[str, str]:
+    """``{source_id: "s002 (AFP, 3 Nov 2017)"}``: the outlet when the seed names it, else the
+    wire agency, else "outlet not named"; "≥" marks an inferred (earliest possible) date."""
+    out = {}
+    for r in sources.itertuples(index=False):
+        outlet = r.outlet if isinstance(r.outlet, str) and r.outlet != "not named in seed" else None
+        agency = r.agency if isinstance(r.agency, str) and r.agency.strip() else None
+        who = outlet or agency or "outlet not named"
+        mark = "" if int(r.published_precision) == 1 else "≥"
+        out[r.source_id] = f"{r.source_id} ({who}, {mark}{r.published.day} {r.published:%b %Y})"
+    return out
+
+
+@dataclass
+class Selection:
+    """The events to show, the background, and what was left out and why."""
+
+    window: Window
+    events: pd.DataFrame  # in the window, one row per event, with spans, lanes, styles, sources
+    background: pd.DataFrame  # before ``start``
+    n_other_countries: int = 0  # left out by the ``countries`` filter
+    n_reported_later: int = 0  # dated on or before ``as_of`` but first reported after it
+    lanes: list[str] = field(default_factory=list)
+
+
+def _names(ids, lookup: dict) -> str:
+    if not isinstance(ids, str) or not ids.strip():
+        return ""
+    return " + ".join(lookup.get(i, i) for i in ids.split("|"))
+
+
+def select(ds, window: Window) -> Selection:
+    """Annotate every event and split it into shown / background / left out."""
+    ev = ds.events.copy()
+    src = ds.sources.set_index("source_id")
+    known = src[src["published"].dt.date <= window.as_of]
+    evidence = ds.evidence[ds.evidence["source_id"].isin(known.index)]
+    groups = wire_group(ds)
+    labels = source_labels(ds.sources)
+    places = ds.places.set_index("place_id")
+    actors = dict(zip(ds.actors["actor_id"], ds.actors["name"]))
+    side = dict(zip(ds.actors["actor_id"], ds.actors["side"]))
+    control = getattr(ds, "control", None)
+    gained = set(control["event_id"].dropna()) if control is not None else set()
+    ended = set(control["end_event_id"].dropna()) if control is not None else set()
+
+    rows = []
+    for e in ev.itertuples(index=False):
+        quotes = evidence[evidence["record_id"] == e.event_id]
+        sids = sorted(set(quotes["source_id"]))
+        exact = [known.loc[s, "published"] for s in sids if int(known.loc[s, "published_precision"]) == 1]
+        lo, hi, kind = span_of(e.date, e.time_precision, e.date_basis, min(exact) if exact else None)
+        place = places.loc[e.place_id] if e.place_id in places.index else None
+        pname = place["name"] if place is not None else e.place_id
+        ctrl = e.controller_after if isinstance(e.controller_after, str) and e.controller_after else ""
+        if ctrl:
+            style, colour = "gained", figures.SIDE_COLOURS.get(side.get(ctrl.split("|")[0], "other"), NEUTRAL)
+        elif e.event_id in ended and e.event_id not in gained:
+            style, colour = "lost", figures.SIDE_COLOURS["islamic-state"]
+        else:
+            style, colour = "none", NEUTRAL
+        rows.append({
+            "event_id": e.event_id,
+            "date": _ts(e.date),
+            "precision": kind,
+            "span_start": lo,
+            "span_end": hi,
+            "country": e.country,
+            "lane": _lane(e.country),
+            "place": pname,
+            "place_short": _short_place(pname, place["aliases"] if place is not None else None),
+            "event_type": e.event_type,
+            "summary": e.summary,
+            "actor": _names(e.actor, actors) or NOT_NAMED,
+            "opponent": _names(e.opponent, actors) or NOT_NAMED,
+            "controller_after": _names(ctrl, actors),
+            "side": side.get(ctrl.split("|")[0], "") if ctrl else "",
+            "style": style,
+            "colour": colour,
+            "source_ids": sids,
+            "sources": "; ".join(labels[s] for s in sids),
+            "n_sources": len(sids),
+            "n_independent": independent_count(zip(quotes["source_id"], quotes["quote"]), groups),
+        })
+    ann = pd.DataFrame(rows)
+    start, end = _ts(window.start), _ts(window.end)
+    dated_ok = ann["date"] <= _ts(window.as_of)
+    reported = ann["n_sources"] > 0
+    in_country = ann["country"].map(
+        lambda c: not window.countries or bool(set(str(c).split("|")) & set(window.countries)))
+    visible = dated_ok & reported & in_country
+    order = ["span_start", "date", "lane", "event_id"]
+    shown = ann[visible & (ann["span_end"] >= start) & (ann["date"] <= end)].sort_values(order)
+    background = ann[visible & (ann["span_end"] < start)].sort_values(order)
+    lanes = [k for k in ("SY", "IQ", "multi", "other") if (shown["lane"] == k).any()]
+    return Selection(
+        window=window,
+        events=shown.reset_index(drop=True),
+        background=background.reset_index(drop=True),
+        n_other_countries=int((dated_ok & reported & ~in_country).sum()),
+        n_reported_later=int((dated_ok & ~reported & in_country).sum()),
+        lanes=lanes,
+    )
+
+
+# --------------------------------------------------------------------------- table
+def table_frame(events: pd.DataFrame) -> pd.DataFrame:
+    """The chronology table's rows (plain text; escaped by :func:`render.table`)."""
+    return pd.DataFrame({
+        "Date": [date_label(d, k) for d, k in zip(events["date"], events["precision"])],
+        "Place": events["place"],
+        "What happened": events["summary"],
+        "Who": [f"{a} → {o}" for a, o in zip(events["actor"], events["opponent"])],
+        "Sources": [
+            f"{s} · {n} independent" for s, n in zip(events["sources"], events["n_independent"])
+        ],
+    })
+
+
+def table_csv(events: pd.DataFrame) -> pd.DataFrame:
+    """The table's data for ``fig2_chronology_table.csv`` (machine-readable columns)."""
+    return pd.DataFrame({
+        "event_id": events["event_id"],
+        "date": events["date"].dt.strftime("%Y-%m-%d"),
+        "precision": events["precision"],
+        "span_start": events["span_start"].dt.strftime("%Y-%m-%d"),
+        "span_end": events["span_end"].dt.strftime("%Y-%m-%d"),
+        "country": events["country"],
+        "place": events["place"],
+        "event_type": events["event_type"],
+        "summary": events["summary"],
+        "actor": events["actor"],
+        "opponent": events["opponent"],
+        "controller_after": events["controller_after"],
+        "source_ids": events["source_ids"].map(" ".join),
+        "n_sources": events["n_sources"],
+        "n_independent": events["n_independent"],
+    })
+
+
+DATE_RULE = ("Dates: a day when the source gives one; \"week of …\" (Monday) when the source gives a "
+             "relative time such as \"last week\"; \"(month)\" or \"(year)\" when only the month or year "
+             "is known. Sources: seed id, outlet (or wire agency), publication date (≥ = inferred "
+             "earliest date); reposts of one wire story count as one independent source.")
+
+
+# --------------------------------------------------------------------------- figure
+@dataclass
+class Item:
+    """One event as drawn: its lane row, x extent (matplotlib date numbers) and label."""
+
+    event_id: str
+    lane: str
+    x0: float  # span start (start of the first day)
+    x1: float  # span end (end of the last day)
+    point: bool
+    style: str
+    colour: str
+    label: str
+    row: int = 0
+    y: float = 0.0
+
+
+def _num(ts) -> float:
+    import matplotlib.dates as mdates
+
+    return float(mdates.date2num(pd.Timestamp(ts).to_pydatetime()))
+
+
+def _items(events: pd.DataFrame) -> list[Item]:
+    out = []
+    for e in events.itertuples(index=False):
+        point = e.precision == "day"
+        x0 = _num(e.span_start)
+        x1 = _num(e.span_end) + 1.0
+        label = f"{e.place_short}: {e.event_type}"
+        if not point:
+            label += f" ({e.precision})"
+        out.append(Item(e.event_id, e.lane, x0, x1, point, e.style, e.colour, label))
+    return out
+
+
+ROW_IN = 0.15  # height of one row in a lane (inches)
+LABEL_PT = 6.8
+MARKER_PT = 5.0
+
+
+def _text_width_days(fig, text: str, days_per_inch: float, bold: bool) -> float:
+    from matplotlib.textpath import TextPath
+    from matplotlib.font_manager import FontProperties
+
+    fp = FontProperties(family="DejaVu Sans", size=LABEL_PT, weight="bold" if bold else "normal")
+    w_pt = TextPath((0, 0), text, prop=fp).get_extents().width
+    return (w_pt / 72.0) * days_per_inch
+
+
+def _pack_rows(items: list[Item], xlim, days_per_inch: float, fig, labelled: set[str]) -> int:
+    """First-fit rows: each item's footprint is its marker/bar plus, when labelled, the label
+    to its right (or left, near the right edge). Returns the number of rows used."""
+    rows_end: list[float] = []
+    pad = 0.09 * days_per_inch
+    for it in sorted(items, key=lambda i: (i.x0, i.style != "gained", i.event_id)):
+        lo = max(it.x0, xlim[0])
+        hi = min(it.x1, xlim[1])
+        if it.point:
+            lo, hi = (lo + hi) / 2 - 0.04 * days_per_inch, (lo + hi) / 2 + 0.04 * days_per_inch
+        if it.event_id in labelled:
+            w = _text_width_days(fig, it.label, days_per_inch, it.style != "none") + pad
+            if hi + w <= xlim[1]:
+                hi += w  # label to the right
+            elif lo - w >= xlim[0]:
+                lo -= w  # to the left, near the right edge
+            elif not it.point and hi - lo >= w:
+                pass  # on the bar itself
+            else:
+                hi = xlim[1]  # a row of its own; the placer puts the label above or below
+        for r, end in enumerate(rows_end):
+            if lo > end + pad:
+                it.row, rows_end[r] = r, hi
+                break
+        else:
+            it.row = len(rows_end)
+            rows_end.append(hi)
+    return max(len(rows_end), 1)
+
+
+def _overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def place_labels(ax, items: list[Item], labelled: set[str], obstacles: list, lanes: dict) -> list:
+    """Greedy placer. For each labelled item (control changes first, then by date) try, in
+    order: right of the marker/bar, left of it, on the bar (bars only), then above/below with
+    a leader line at growing offsets. Keep the first candidate whose text box, measured with
+    the renderer, stays inside the axes and the item's lane and overlaps no placed label and
+    no other item's marker or bar. ``obstacles`` is ``[(event_id, bbox)]``; ``lanes`` maps a
+    lane to its ``(y_lo, y_hi)`` in data units. Items left without a position are recorded in
+    ``ax.unplaced`` (the tests require it to be empty)."""
+    renderer = ax.figure.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    to_px = ax.transData.transform
+    placed_boxes: list = []
+    texts = []
+    ax.unplaced = []
+    row_pt = ROW_IN * 72
+    xlim = ax.get_xlim()
+    for it in sorted(items, key=lambda i: (i.style == "none", i.x0, i.event_id)):
+        if it.event_id not in labelled:
+            continue
+        lane_lo, lane_hi = (to_px((0, y))[1] for y in lanes[it.lane])
+        x0, x1 = max(it.x0, xlim[0]), min(it.x1, xlim[1])
+        xc = (x0 + x1) / 2
+        xr, xl = (xc, xc) if it.point else (x1, x0)
+        gap = 4.0 if it.point else 2.0  # points between anchor and text
+        candidates = [((xr, it.y), (gap, 0), "left", False), ((xl, it.y), (-gap, 0), "right", False)]
+        if not it.point:
+            candidates.append(((xc, it.y), (0, 0), "center", False))
+        for k in (1, 2, 3):
+            for sgn in (1, -1):
+                for ha, dx in (("left", 2.0), ("right", -2.0), ("center", 0.0)):
+                    candidates.append(((xc, it.y), (dx, sgn * k * row_pt), ha, True))
+        weight = "bold" if it.style != "none" else "normal"
+        colour = figures.INK if it.style != "none" else figures.MUTED
+        style = dict(textcoords="offset points", va="center", fontsize=LABEL_PT, fontweight=weight,
+                     color=colour, annotation_clip=False, gid=f"label-{it.event_id}")
+        probe = ax.annotate(it.label, xy=(xc, it.y), xytext=(0, 0), ha="left", **style)
+        ext = probe.get_window_extent(renderer)  # the text's size, measured once
+        probe.remove()
+        w, h = ext.width, ext.height
+        px_per_pt = ax.figure.dpi / 72.0
+        for xy, offset, ha, leader in candidates:
+            on_bar = not leader and ha == "center"
+            ax_px, ay_px = to_px(xy)
+            x = ax_px + offset[0] * px_per_pt - {"left": 0.0, "center": w / 2, "right": w}[ha]
+            y = ay_px + offset[1] * px_per_pt - h / 2
+            box = Bbox.from_bounds(x, y, w, h)
+            if on_bar:  # the white box behind a label on its bar
+                box = box.padded(0.1 * LABEL_PT * px_per_pt)
+            ok = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= lane_lo and box.y1 <= lane_hi
+                  and not any(_overlap(box, b) for b in placed_boxes)
+                  and not any(_overlap(box, b) for eid, b in obstacles if eid != it.event_id or leader))
+            if not ok:
+                continue
+            extra = {}
+            if on_bar:
+                extra["bbox"] = dict(boxstyle="square,pad=0.1", fc="white", ec="none")
+            if leader:
+                extra["arrowprops"] = dict(arrowstyle="-", color=figures.MUTED, lw=0.5, shrinkA=0, shrinkB=2.5)
+            texts.append(ax.annotate(it.label, xy=xy, xytext=offset, ha=ha, **style, **extra))
+            placed_boxes.append(box)
+            break
+        else:
+            ax.unplaced.append(it.event_id)
+    ax.label_boxes = placed_boxes
+    return texts
+
+
+def _draw_items(ax, items: list[Item], xlim) -> list:
+    """Draw points and bars; return their display bounding boxes (obstacles for labels)."""
+    from matplotlib.patches import Rectangle
+
+    arts = []  # (event_id, artist)
+    for it in items:
+        if it.point:
+            x = (it.x0 + it.x1) / 2
+            if it.style == "gained":
+                kw = dict(mfc=it.colour, mec=it.colour)
+            elif it.style == "lost":
+                kw = dict(mfc="white", mec=figures.SIDE_COLOURS["islamic-state"])
+            else:
+                kw = dict(mfc="white", mec=NEUTRAL)
+            (m,) = ax.plot([x], [it.y], "o", ms=MARKER_PT, mew=1.0, zorder=3, clip_on=False, gid=f"event-{it.event_id}", **kw)
+            arts.append((it.event_id, m))
+        else:
+            x0, x1 = max(it.x0, xlim[0]), min(it.x1, xlim[1])
+            h = 0.55
+            if it.style == "gained":
+                kw = dict(fc=it.colour, ec=it.colour, alpha=0.45, lw=0.8)
+            elif it.style == "lost":
+                kw = dict(fc="white", ec=figures.SIDE_COLOURS["islamic-state"], lw=0.8)
+            else:
+                kw = dict(fc="#f2f2f2", ec=NEUTRAL, lw=0.8, ls=(0, (2, 1.2)))
+            r = Rectangle((x0, it.y - h / 2), x1 - x0, h, zorder=2, gid=f"event-{it.event_id}", **kw)
+            ax.add_patch(r)
+            arts.append((it.event_id, r))
+            # a bar cut by the panel's edge continues outside it: say so with an arrowhead
+            edge = kw["ec"]
+            if it.x0 < xlim[0]:
+                arts.append((it.event_id, ax.plot([x0], [it.y], marker="<", ms=4, color=edge, zorder=3, clip_on=False)[0]))
+            if it.x1 > xlim[1]:
+                arts.append((it.event_id, ax.plot([x1], [it.y], marker=">", ms=4, color=edge, zorder=3, clip_on=False)[0]))
+    return arts
+
+
+def _layout_lanes(items: list[Item], lanes: list[str], xlim, days_per_inch, fig, labelled,
+                  dense: frozenset = frozenset()) -> tuple[list, float]:
+    """Pack each lane's rows; set ``y`` (rows count upwards from the bottom lane). Items in
+    ``dense`` share one bottom row per lane (the overview's crowded end, drawn in detail
+    below). Returns ``[(lane, y_lo, y_hi)]`` and the total height in rows."""
+    spans = []
+    y = 0.0
+    for lane in reversed(lanes):
+        its = [i for i in items if i.lane == lane]
+        packed = [i for i in its if i.event_id not in dense]
+        n = _pack_rows(packed, xlim, days_per_inch, fig, labelled) if packed else 0
+        if len(packed) < len(its):  # the overview's dense row: markers only, detail below
+            for i in its:
+                if i.event_id in dense:
+                    i.row = n
+            n += 1
+        n = max(n, 1)
+        for i in its:
+            i.y = y + 0.5 + (n - 1 - i.row)  # first row on top: reading order
+        spans.append((lane, y, y + n))
+        y += n + 0.4
+    return list(reversed(spans)), y - 0.4
+
+
+def _span_title(lo: pd.Timestamp, hi: pd.Timestamp) -> str:
+    first = f"{lo.day} {lo:%b}" if lo.year == hi.year else _d(lo)
+    return f"{first} – {_d(hi)}"
+
+
+def _ticks(ax, lo: pd.Timestamp, hi: pd.Timestamp, zoom: bool) -> None:
+    import matplotlib.ticker as mticker
+
+    if zoom:
+        days = pd.date_range(lo, hi, freq="W-MON")
+        fmt = [f"{d.day} {d:%b}" for d in days]
+    elif (hi - lo).days <= 366:
+        days = pd.date_range(lo, hi, freq="MS")
+        fmt = [f"{d:%b}" if d.month != 1 else f"{d:%b %Y}" for d in days]
+    else:  # a long window: one tick a year (every few years beyond a decade)
+        days = pd.date_range(lo, hi, freq="YS")
+        step = 1 if len(days) <= 10 else 2 if len(days) <= 20 else 5
+        days = days[::step]
+        fmt = [f"{d:%Y}" for d in days]
+    ax.xaxis.set_major_locator(mticker.FixedLocator([_num(d) for d in days]))
+    ax.xaxis.set_major_formatter(mticker.FixedFormatter(fmt))
+    ax.xaxis.set_minor_locator(mticker.FixedLocator([_num(d) for d in pd.date_range(lo, hi, freq="D")] if zoom else []))
+    ax.tick_params(axis="x", which="minor", length=1.5)
+
+
+def timeline(sel: Selection):
+    """Draw the timeline; return ``(fig, data)`` where ``data`` is the figure's CSV."""
+    import matplotlib.pyplot as plt
+
+    figures.use_style()
+    w = sel.window
+    ev = sel.events
+    start, end = _ts(w.start), _ts(w.end)
+    xlim_full = (_num(start), _num(end) + 1.0)
+    two = (end - start).days + 1 > SINGLE_PANEL_DAYS
+    zoom_start = max(start, end - pd.Timedelta(days=ZOOM_DAYS - 1)) if two else start
+    xlim_zoom = (_num(zoom_start), _num(end) + 1.0)
+    left_in, right_in = 1.0, 0.12
+    axw_in = figures.TEXT_WIDTH_IN - left_in - right_in
+    lanes = sel.lanes or ["SY", "IQ"]
+
+    fig = plt.figure(figsize=(figures.TEXT_WIDTH_IN, 4.0))
+    zoom_items = [i for i in _items(ev) if i.x1 > xlim_zoom[0]]
+    zoom_lanes = [ln for ln in lanes if any(i.lane == ln for i in zoom_items)] or lanes
+    zoom_ids = {i.event_id for i in zoom_items}
+    dpi_zoom = (xlim_zoom[1] - xlim_zoom[0]) / axw_in
+    _, zoom_rows = _layout_lanes(zoom_items, zoom_lanes, xlim_zoom, dpi_zoom, fig, zoom_ids)
+    panels = []
+    if two:
+        over_items = _items(ev)
+        # the overview labels what the zoomed panel does not show in full
+        over_ids = {i.event_id for i in over_items if i.x0 < xlim_zoom[0]}
+        dpi_over = (xlim_full[1] - xlim_full[0]) / axw_in
+        over_dense = frozenset(i.event_id for i in over_items if i.event_id not in over_ids)
+        _, over_rows = _layout_lanes(over_items, lanes, xlim_full, dpi_over, fig, over_ids, over_dense)
+        panels.append(("overview", over_items, lanes, xlim_full, over_ids, over_rows, over_dense))
+    panels.append(("zoom", zoom_items, zoom_lanes, xlim_zoom, zoom_ids, zoom_rows, frozenset()))
+
+    n_keys = len({s for s in ev.loc[ev["style"] == "gained", "side"]}) + 2 + int((ev["style"] == "lost").any())
+    legend_rows = -(-n_keys // 3)
+    top_in, gap_in, bottom_in, legend_in = 0.22, 0.5, 0.3, 0.16 + 0.13 * legend_rows
+    heights = [max(p[5], 1) * ROW_IN for p in panels]
+    fig_h = top_in + sum(heights) + gap_in * (len(panels) - 1) + bottom_in + legend_in
+    fig.set_size_inches(figures.TEXT_WIDTH_IN, fig_h)
+    y_top = fig_h - top_in
+    axes = []
+    for (kind, items, plane, xlim, ids, nrows, dense), h in zip(panels, heights):
+        y0 = y_top - h
+        ax = fig.add_axes([left_in / figures.TEXT_WIDTH_IN, y0 / fig_h, axw_in / figures.TEXT_WIDTH_IN, h / fig_h])
+        lane_spans, total = _layout_lanes(items, plane, xlim, (xlim[1] - xlim[0]) / axw_in, fig, ids, dense)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(0, total)
+        for i, (lane, lo, hi) in enumerate(lane_spans):
+            if i % 2 == 0:
+                ax.axhspan(lo, hi, color="#f6f6f6", zorder=0, lw=0)
+        ax.set_yticks([(lo + hi) / 2 for _, lo, hi in lane_spans])
+        ax.set_yticklabels([LANE_NAMES[lane] for lane, _, _ in lane_spans], fontsize=7.5, color=figures.INK)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        _ticks(ax, zoom_start if kind == "zoom" else start, end, kind == "zoom")
+        ax.grid(axis="x", color=figures.GRID, lw=0.5, zorder=0)
+        ax.set_axisbelow(True)
+        if kind == "overview":
+            ax.axvspan(xlim_zoom[0], xlim_zoom[1], color="#e8eef5", zorder=0.5, lw=0)
+            ax.set_title(f"{_span_title(start, end)}: overview (shaded: detail below)",
+                         fontsize=8, loc="left", pad=3)
+        else:
+            ax.set_title(_span_title(zoom_start, end) + (": detail" if two else ""),
+                         fontsize=8, loc="left", pad=3)
+        arts = _draw_items(ax, items, xlim)
+        renderer = fig.canvas.get_renderer()
+        obstacles = [(eid, a.get_window_extent(renderer)) for eid, a in arts]
+        place_labels(ax, items, ids, obstacles, {lane: (lo, hi) for lane, lo, hi in lane_spans})
+        axes.append(ax)
+        y_top = y0 - gap_in
+
+    _legend(fig, ev, fig_h, bottom_in, legend_in, left_in)
+    fig.chronology_axes = axes
+    return fig, _figure_data(ev, panels)
+
+
+def _legend(fig, ev, fig_h, bottom_in, legend_in, left_in) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = []
+    sides = [s for s in figures.SIDE_COLOURS if s in set(ev.loc[ev["style"] == "gained", "side"])]
+    side_names = {"syrian-government": "Syrian gov't", "iraqi-government": "Iraqi gov't", "us-backed": "US-backed (SDF)",
+                  "islamic-state": "IS", "rebel": "rebels", "other": "other"}
+    for s in sides:
+        handles.append(Line2D([], [], ls="", marker="o", ms=MARKER_PT, mfc=figures.SIDE_COLOURS[s],
+                              mec=figures.SIDE_COLOURS[s], label=f"taken by {side_names[s]}"))
+    if (ev["style"] == "lost").any():
+        handles.append(Line2D([], [], ls="", marker="o", ms=MARKER_PT, mfc="white",
+                              mec=figures.SIDE_COLOURS["islamic-state"], label="lost by IS, taker not named"))
+    handles.append(Line2D([], [], ls="", marker="o", ms=MARKER_PT, mfc="white", mec=NEUTRAL,
+                          label="no change of control"))
+    handles.append(Patch(fc="#dddddd", ec=NEUTRAL, lw=0.8, ls=(0, (2, 1.2)),
+                         label="bar: date known only to the week or month"))
+    fig.legend(handles=handles, loc="lower left", ncol=3, fontsize=7, handletextpad=0.3, columnspacing=1.0,
+               bbox_to_anchor=(left_in / figures.TEXT_WIDTH_IN - 0.12, 0.0), frameon=False, borderaxespad=0.2)
+
+
+def _figure_data(ev: pd.DataFrame, panels) -> pd.DataFrame:
+    rows = {}
+    for kind, items, *_ in panels:
+        for it in items:
+            rows.setdefault(it.event_id, {})[f"{kind}_row"] = it.row
+    data = ev[["event_id", "date", "precision", "span_start", "span_end", "lane", "place", "event_type",
+               "style", "side", "colour"]].copy()
+    for col in ("date", "span_start", "span_end"):
+        data[col] = data[col].dt.strftime("%Y-%m-%d")
+    data["lane"] = data["lane"].map(LANE_NAMES)
+    data["label"] = [f"{p}: {t}" for p, t in zip(ev["place_short"], ev["event_type"])]
+    for kind, *_ in panels:
+        data[f"{kind}_row"] = [rows.get(e, {}).get(f"{kind}_row", "") for e in data["event_id"]]
+    return data
+
+
+# --------------------------------------------------------------------------- narrative
+def _d(ts) -> str:
+    return f"{ts.day} {ts:%b %Y}"
+
+
+def prose_date(date, kind: str) -> str:
+    """A date in running text: "17 Oct 2017", "the week of 23 Oct 2017", "July 2017", "2014"."""
+    d = _ts(date)
+    if kind == "day":
+        return _d(d)
+    if kind == "week":
+        return "the " + date_label(d, kind)
+    if kind == "month":
+        return f"{d:%B %Y}"
+    return str(d.year)
+
+
+def narrative_text(sel: Selection) -> tuple[str, dict]:
+    """The narrative template and its values (filled by :func:`render.markdown`, escaped)."""
+    w, ev = sel.window, sel.events
+    vals = {"start": _d(_ts(w.start)), "end": _d(_ts(w.end)), "as_of": _d(_ts(w.as_of)), "n": len(ev)}
+    if not len(ev):
+        return ("No event in the data falls between **{start}** and **{end}** (as of {as_of}).", vals)
+    counts = ev["precision"].value_counts()
+    vals.update({f"n_{k}": int(counts.get(k, 0)) for k in ("day", "week", "month", "year")})
+    lanes = ev["lane"].value_counts()
+    where = {"SY": "in Syria", "IQ": "in Iraq", "multi": "across Syria and Iraq"}
+    lane_txt = ", ".join(
+        f"{int(lanes[k])} " + (where[k] if k in where else "elsewhere (" + ", ".join(
+            sorted(set(ev.loc[ev["lane"] == k, "country"]))) + ")")
+        for k in ("SY", "IQ", "multi", "other") if k in lanes)
+    vals["lanes"] = lane_txt
+    lines = [
+        "The data hold **{n} events** between {start} and {end} ({lanes}); "
+        "{n_day} are dated to the day, {n_week} only to the week and {n_month} only to the month."
+    ]
+    changes = ev[ev["style"] == "gained"]
+    parts = []
+    for i, c in enumerate(changes.itertuples(index=False)):
+        vals[f"c{i}_place"], vals[f"c{i}_date"], vals[f"c{i}_who"] = c.place, prose_date(c.date, c.precision), c.controller_after
+        parts.append(f"{{c{i}_place}} ({{c{i}_date}}, to {{c{i}_who}})")
+    if parts:
+        vals["n_changes"] = len(parts)
+        lines.append("Control of a place changed hands **{n_changes} times**: " + "; ".join(parts) + ".")
+    lost = ev[ev["style"] == "lost"]
+    for i, c in enumerate(lost.itertuples(index=False)):
+        vals[f"l{i}_place"], vals[f"l{i}_date"] = c.place, prose_date(c.date, c.precision)
+        lines.append(f"IS lost {{l{i}_place}} ({{l{i}_date}}); the sources do not say to whom.")
+    single = int((ev["n_independent"] <= 1).sum())
+    vals["single"] = single
+    lines.append("{single} of the {n} events rest on a single independent source "
+                 "(reposts of one wire story count once).")
+    vals["n_bg"] = len(sel.background)
+    if len(sel.background):
+        lines.append("{n_bg} earlier background events (before {start}) are listed after the table.")
+    if sel.n_other_countries:
+        vals["n_oc"], vals["countries"] = sel.n_other_countries, ", ".join(w.countries)
+        lines.append("{n_oc} events outside the selected countries ({countries}) are left out.")
+    if sel.n_reported_later:
+        vals["n_later"] = sel.n_reported_later
+        lines.append("{n_later} events dated before the cut-off were first reported after it and are not shown.")
+    lines.append("Events after the cut-off of **{as_of}** are not shown.")
+    return " ".join(lines[:1]) + "\n\n" + " ".join(lines[1:]), vals
+
+
+# --------------------------------------------------------------------------- notebook API
+@dataclass
+class Chronology:
+    """What notebook 02 shows: one object, one method per output cell."""
+
+    selection: Selection
+    figures_dir: Path
+
+    def narrative(self):
+        text, vals = narrative_text(self.selection)
+        return render.markdown(text, **vals)
+
+    def figure(self):
+        sel = self.selection
+        fig, data = timeline(sel)
+        caption = (f"Events between {_d(_ts(sel.window.start))} and {_d(_ts(sel.window.end))} "
+                   f"(as of {_d(_ts(sel.window.as_of))}), by country. Points: events dated to the day; "
+                   "bars: events dated only to the week or month, drawn over that whole period. "
+                   "Colour: the side that took control. Labels: place and event type.")
+        return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
+
+    def table(self):
+        ev = self.selection.events
+        figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
+        return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"})
+
+    def date_rule(self):
+        return render.markdown("*{rule}*", rule=DATE_RULE)
+
+    def background_table(self):
+        bg = self.selection.background
+        if not len(bg):
+            return render.markdown("No event in the data is dated before {start}.",
+                                   start=_d(_ts(self.selection.window.start)))
+        frame = table_frame(bg)
+        return render.table(frame, caption=f"Background: events before {_d(_ts(self.selection.window.start))}",
+                            col_classes={"Date": "nowrap"})
+
+
+def prepare(data_dir="data", as_of="", figures_dir="figures", start="2017-07-01", end="", countries="") -> Chronology:
+    """Check every parameter, load the data (validated) and select the events: the one call
+    in the notebook's third cell. Bad values raise :class:`ParameterError` / data errors."""
+    p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
+    P.parse_date("start", start, allow_empty=True)
+    P.parse_date("end", end, allow_empty=True)
+    ds = load(p.data_dir)
+    window = check_window(ds, as_of=p.as_of, start=start, end=end, countries=countries)
+    return Chronology(select(ds, window), p.figures_dir)
