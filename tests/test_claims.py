@@ -1,0 +1,188 @@
+"""Notebook 04's logic: grouping and classifying claims, independence, as_of, derived numbers,
+the key-figures box's escaping and the traceability of every drawn number."""
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from briefing import claims as C
+from briefing.load import Dataset, load
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load("data")
+
+
+def ctx_for(ds, folder, as_of=""):
+    return C.Context(ds=ds, as_of=C.resolve_as_of(ds, as_of), figures_dir=folder)
+
+
+def with_claims(ds, claims_rows, evidence_rows, **changes):
+    """A copy of ``ds`` with extra claim/evidence rows and column changes to claims."""
+    frames = {name: getattr(ds, name).copy() for name in ds.tables}
+    if claims_rows:
+        extra = pd.DataFrame(claims_rows).astype({"as_of": "datetime64[us]"})
+        frames["claims"] = pd.concat([frames["claims"], extra], ignore_index=True)
+    if evidence_rows:
+        frames["evidence"] = pd.concat([frames["evidence"], pd.DataFrame(evidence_rows)], ignore_index=True)
+    for (claim_id, column), value in changes.get("set", {}).items():
+        frames["claims"].loc[frames["claims"]["claim_id"] == claim_id, column] = value
+    return Dataset(ds.data_dir, frames)
+
+
+def status_of(table: pd.DataFrame, quantity: str) -> str:
+    rows = table[table["quantity"] == quantity]
+    assert len(rows), quantity
+    return rows["status"].iloc[0]
+
+
+# ------------------------------------------------------------------------ grouping / classes
+
+def test_fighter_estimates_are_a_difference_of_scope_not_a_conflict(ds):
+    table = C.compare(C.visible_claims(ds, dt.date(2017, 11, 17)), C._wire_groups(ds))
+    fighters = table[table["quantity"] == "IS fighters remaining"]
+    assert set(fighters["claim_id"]) == {"cl-border-is-fighters", "cl-albu-kamal-is-fighters"}
+    assert set(fighters["status"]) == {"differs in scope"}
+    assert "never averaged" in fighters["note"].iloc[0]
+    assert "conflict" not in set(table["status"])
+
+
+def test_same_place_other_day_differs_in_date_and_values_agree(ds):
+    table = C.compare(C.visible_claims(ds, dt.date(2017, 11, 17)), C._wire_groups(ds))
+    assert status_of(table, "distance of a front") == "differs in date"
+    assert "values agree" in table[table["quantity"] == "distance of a front"]["note"].iloc[0]
+
+
+def _fighters_claim(claim_id, value, qualifier="", place="euphrates-valley-border-region", day="2017-11-03"):
+    return {"claim_id": claim_id, "quantity": "IS  fighters Remaining", "value": value, "unit": "fighters",
+            "qualifier": qualifier, "place_id": place, "scope": "test", "as_of": pd.Timestamp(day),
+            "as_of_precision": 1, "claimant": "Test claimant", "derivation": "stated"}
+
+
+def _evidence(claim_id, source="s002", quote="The US-led coalition has said around 1,500 IS fighters are left"):
+    return {"record_id": claim_id, "source_id": source, "quote": quote}
+
+
+def test_synthetic_true_conflict_is_detected(ds):
+    fake = with_claims(ds, [_fighters_claim("cl-test-5000", 5000)], [_evidence("cl-test-5000")])
+    table = C.compare(C.visible_claims(fake, dt.date(2017, 11, 17)), C._wire_groups(fake))
+    rows = table[table["claim_id"].isin(["cl-test-5000", "cl-border-is-fighters"])]
+    assert set(rows["status"]) == {"conflict"}  # quantity normalised: case and spacing ignored
+    assert "cl-test-5000" in rows["note"].iloc[0] and "cl-border-is-fighters" in rows["note"].iloc[0]
+    assert table["status"].iloc[0] == "conflict"  # conflicts are listed first
+
+
+def test_compatible_approximate_values_on_same_scope_and_date_are_consistent(ds):
+    # "about 1,500" and "about 1,600" overlap within the ±10 % of an approximate value
+    only = ds.claims[ds.claims["claim_id"] == "cl-border-is-fighters"]
+    base = Dataset(ds.data_dir, {**{n: getattr(ds, n) for n in ds.tables},
+                                 "claims": pd.concat([only], ignore_index=True)})
+    fake = with_claims(base, [_fighters_claim("cl-test-1600", 1600, "about")], [_evidence("cl-test-1600")])
+    table = C.compare(C.visible_claims(fake, dt.date(2017, 11, 17)), C._wire_groups(fake))
+    assert set(table["status"]) == {"consistent"}
+
+
+def test_single_claims_and_intervals():
+    assert C.interval({"value": 35, "qualifier": "more than"})[1] == float("inf")
+    assert C.interval({"low": 2500, "high": 3500}) == (2500, 3500)
+    assert C.compatible({"value": 1500, "qualifier": "about"}, {"low": 1000, "high": 1400})
+    assert not C.compatible({"value": 1500}, {"low": 2500, "high": 3500})
+    assert C.compatible({"value": None, "qualifier": "thousands"}, {"value": 5})
+    assert C.normalise_quantity("The  IS Fighters–remaining") == "is fighters-remaining"
+
+
+# ------------------------------------------------------------------------ independence, as_of
+
+def test_1500_figure_from_two_articles_counts_two_independent_sources(ds):
+    rec = C.visible_claims(ds, dt.date(2017, 11, 17)).set_index("claim_id").loc["cl-border-is-fighters"]
+    assert rec["sources"] == ("s002", "s003")
+    assert rec["n_sources"] == 2 and rec["n_independent"] == 2
+
+
+def test_wire_copies_count_once(ds):
+    rec = C.visible_claims(ds, dt.date(2017, 11, 17)).set_index("claim_id").loc["cl-deir-ezzor-villages-held"]
+    assert rec["sources"] == ("s000", "s001") and rec["n_independent"] == 1
+
+
+def test_as_of_hides_claims_not_yet_made_and_sources_not_yet_published(ds):
+    visible = C.visible_claims(ds, dt.date(2017, 11, 4))
+    early = visible.set_index("claim_id")
+    assert "cl-border-is-fighters" in early.index
+    assert early.loc["cl-border-is-fighters", "sources"] == ("s002",)  # s003 appeared on 5 Nov
+    assert early.loc["cl-border-is-fighters", "n_independent"] == 1
+    assert "cl-albu-kamal-is-fighters" not in early.index  # s004, 9 Nov
+    assert "cl-deir-ezzor-displaced" not in early.index  # s003, 5 Nov
+    assert "cl-albu-kamal-front-distance-nov4" not in early.index  # reported 5 Nov (s003)
+    assert "cl-caliphate-share-lost" not in C.visible_claims(ds, dt.date(2017, 11, 16))["claim_id"].values
+    table = C.compare(visible, C._wire_groups(ds))
+    assert status_of(table, "IS fighters remaining") == "single"
+
+
+def test_charts_and_tables_still_written_when_nothing_is_visible(ds, tmp_path):
+    ctx = ctx_for(ds, tmp_path, "2017-10-20")
+    for draw in (C.displacement_chart, C.fighters_chart, C.territory_chart, C.territory_table, C.claims_compared):
+        draw(ctx)
+    for name in ("fig4_displacement", "fig4_fighters", "fig4_territory_figures"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 0
+        assert pd.read_csv(tmp_path / f"{name}.csv").empty
+    assert "had been reported" in C.key_figures(ds, "2017-10-20")._repr_mimebundle_()[0]["text/plain"]
+
+
+# ------------------------------------------------------------------------ derived, key figures
+
+def test_derived_numbers_carry_their_derivation(ds, tmp_path):
+    data = C.displacement_data(ctx_for(ds, tmp_path))
+    child = data[data["claim_id"] == "cl-deir-ezzor-displaced-children"].iloc[0]
+    assert child["kind"] == "derived" and "half of 350,000" in child["derivation"]
+    assert child["value"] == 175_000
+    stated = data[data["claim_id"] == "cl-deir-ezzor-displaced"].iloc[0]
+    assert stated["kind"] == "stated" and stated["value"] == 350_000
+    C.displacement_chart(ctx_for(ds, tmp_path))
+    csv = pd.read_csv(tmp_path / "fig4_displacement.csv")
+    assert csv.loc[csv["claim_id"] == "cl-deir-ezzor-displaced-children", "kind"].item() == "derived"
+
+
+def test_key_figures_escape_text(ds):
+    fake = with_claims(ds, [], [], set={("cl-caliphate-share-lost", "claimant"): XSS,
+                                        ("cl-caliphate-share-lost", "qualifier"): "<b>"})
+    bundle, _ = C.key_figures(fake, "")._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert "<script" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;" in html
+    assert html.startswith('<div class="keyfigs">') and html.count('class="keyfig"') <= 6
+
+
+def test_key_figures_name_claimant_and_date(ds):
+    bundle, _ = C.key_figures(ds, "")._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert 5 <= html.count('class="keyfig"') <= 6
+    assert "US-led coalition" in html and "17 Nov 2017" in html and "Save the Children" in html
+
+
+# ------------------------------------------------------------------------ traceability
+
+def test_every_drawn_number_traces_to_a_claim_and_its_quote(ds, tmp_path):
+    ctx = ctx_for(ds, tmp_path)
+    for draw in (C.displacement_chart, C.fighters_chart, C.territory_chart, C.territory_table, C.claims_compared):
+        draw(ctx)
+    raw_claims = pd.read_csv("data/claims.csv", dtype=str, keep_default_na=False).set_index("claim_id")
+    evidence = pd.read_csv("data/evidence.csv", dtype=str, keep_default_na=False)
+    quotes = set(zip(evidence["record_id"], evidence["source_id"], evidence["quote"]))
+    names = ["fig4_displacement", "fig4_fighters", "fig4_territory_figures", "fig4_territory_figures_table"]
+    for name in names:
+        csv = pd.read_csv(tmp_path / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert len(csv), name
+        for row in csv.to_dict("records"):
+            assert row["claim_id"] in raw_claims.index, (name, row["claim_id"])
+            assert (row["claim_id"], row["source_id"], row["quote"]) in quotes, (name, row["claim_id"])
+            claim = raw_claims.loc[row["claim_id"]]
+            for col in ("value", "low", "high"):  # the drawn number is the claim's number
+                assert (float(row[col]) if row[col] else None) == (float(claim[col]) if claim[col] else None)
+    compared = pd.read_csv(tmp_path / "fig4_claims_compared.csv", dtype=str, keep_default_na=False)
+    assert set(compared["claim_id"]) == set(raw_claims.index)
+    for row in compared.to_dict("records"):
+        first = row["sources"].split("|")[0]
+        assert (row["claim_id"], first, row["quote"]) in quotes
