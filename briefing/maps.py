@@ -1,0 +1,352 @@
+"""Static maps for print: small multiples of the control state on the key dates.
+
+Drawn with matplotlib on the offline basemap (:func:`briefing.basemap.load_layers`) in the
+equal-area projection of :mod:`briefing.territory` (Lambert azimuthal, centred 40° E 34° N,
+so north is up and the km scale holds across the region to within about 1 %).
+
+* Places located to the town itself (``geo_precision`` 1) are dots; places known only to
+  be near or part of a town (2) or within a region (3) are hatched circles ("zones") of
+  :data:`briefing.territory.ZONE_RADIUS_KM`: the circle shows where the place is said to
+  be, not its extent. Zones are numbered and keyed in the legend cell.
+* Colours: :data:`briefing.figures.SIDE_COLOURS` by the controlling actor's ``side``.
+* Labels are placed by :func:`place_labels`, a greedy placer: for each label in priority
+  order, candidate offsets around the anchor are tried and the first whose rendered box
+  (from the renderer, so it is exact) overlaps no placed label, no marker and stays inside
+  the panel is kept; a label with no free position is left out (and reported).
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import pandas as pd
+import matplotlib.patheffects as pe
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
+from matplotlib.transforms import Bbox
+
+from . import figures
+from .territory import EQUAL_AREA, IS_SIDE, MAIN_KINDS, SIDE_LABELS
+
+PAD_KM = 70
+FOCUS_FILL = "#fbfaf6"
+OTHER_FILL = "#ecebe5"
+WATER = "#dfe8ee"
+RIVER = "#4a8cc7"
+BORDER = "#8a8a8a"
+UNKNOWN_COLOUR = figures.SIDE_COLOURS["other"]
+
+
+def colour(row) -> str:
+    if row["side"] == IS_SIDE:
+        return figures.SIDE_COLOURS[IS_SIDE]
+    if row.get("force") == "unknown" or pd.isna(row.get("controller")):
+        return UNKNOWN_COLOUR
+    return figures.SIDE_COLOURS.get(row["side"], figures.SIDE_COLOURS["other"])
+
+
+# --------------------------------------------------------------------------- label placer
+# Candidate positions: (dx, dy) in points from the anchor, with text alignment.
+_CANDIDATES = [
+    (5, 0, "left", "center"), (-5, 0, "right", "center"), (4, 4, "left", "bottom"), (-4, 4, "right", "bottom"),
+    (4, -4, "left", "top"), (-4, -4, "right", "top"), (0, 6, "center", "bottom"), (0, -6, "center", "top"),
+    (9, 6, "left", "bottom"), (-9, 6, "right", "bottom"), (9, -7, "left", "top"), (-9, -7, "right", "top"),
+]
+
+
+def _overlaps(box: Bbox, others: list[Bbox]) -> bool:
+    return any(box.overlaps(o) for o in others)
+
+
+def place_labels(ax, items: list[dict], obstacles: list[Bbox], renderer, fontsize: float = 6.5) -> list[str]:
+    """Greedy placement. ``items``: dicts with ``x``, ``y`` (data), ``text`` and optional
+    ``weight``/``color``/``style``; in priority order. Returns the texts left out."""
+    placed: list[Bbox] = list(obstacles)
+    frame = ax.get_window_extent(renderer)
+    dropped = []
+    for item in items:
+        ok = False
+        for dx, dy, ha, va in _CANDIDATES:
+            t = ax.annotate(item["text"], (item["x"], item["y"]), xytext=(dx, dy), textcoords="offset points",
+                            ha=ha, va=va, fontsize=item.get("size", fontsize), color=item.get("color", figures.INK),
+                            fontweight=item.get("weight", "normal"), fontstyle=item.get("style", "normal"),
+                            annotation_clip=False, zorder=20,
+                            path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
+            box = t.get_window_extent(renderer).expanded(1.04, 1.1)
+            inside = (box.x0 >= frame.x0 + 1 and box.x1 <= frame.x1 - 1 and box.y0 >= frame.y0 + 1
+                      and box.y1 <= frame.y1 - 1)
+            if inside and not _overlaps(box, placed):
+                placed.append(box)
+                ok = True
+                break
+            t.remove()
+        if not ok:
+            dropped.append(item["text"])
+    return dropped
+
+
+# --------------------------------------------------------------------------- drawing
+def _project_layers(layers: dict) -> dict:
+    return {k: v.to_crs(EQUAL_AREA) for k, v in layers.items()}
+
+
+def extent(states: pd.DataFrame, aspect: float) -> tuple[float, float, float, float]:
+    """Bounds (x0, x1, y0, y1) in metres around every place drawn, padded, at ``aspect``."""
+    pts = gpd.GeoSeries(gpd.points_from_xy(states["lon"], states["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+    x0, y0, x1, y1 = pts.total_bounds
+    pad = PAD_KM * 1000
+    x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        grow = (h * aspect - w) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    else:
+        grow = (w / aspect - h) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    return x0, x1, y0, y1
+
+
+def _basemap(ax, proj: dict, bounds) -> None:
+    x0, x1, y0, y1 = bounds
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=WATER, edgecolor="none", zorder=0))
+    c = proj["countries"]
+    focus = c["focus"].astype(bool) if "focus" in c else pd.Series(False, index=c.index)
+    c[~focus].plot(ax=ax, facecolor=OTHER_FILL, edgecolor=BORDER, linewidth=0.4, zorder=1)
+    c[focus].plot(ax=ax, facecolor=FOCUS_FILL, edgecolor="#555555", linewidth=0.7, zorder=2)
+    if "lakes" in proj and len(proj["lakes"]):
+        proj["lakes"].plot(ax=ax, facecolor=WATER, edgecolor=RIVER, linewidth=0.2, zorder=3)
+    if "rivers" in proj and len(proj["rivers"]):
+        proj["rivers"].plot(ax=ax, color=RIVER, linewidth=0.9, zorder=3)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def _country_labels(ax, proj: dict, bounds) -> list[dict]:
+    x0, x1, y0, y1 = bounds
+    c = proj["countries"]
+    out = []
+    if {"label_lat", "label_lon"} <= set(c.columns):
+        pts = gpd.GeoSeries(gpd.points_from_xy(c["label_lon"], c["label_lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+        for name, focus, p in zip(c["name"], c.get("focus", [False] * len(c)), pts):
+            if x0 < p.x < x1 and y0 < p.y < y1:
+                out.append({"x": p.x, "y": p.y, "text": str(name).upper(), "color": "#9a9a9a",
+                            "size": 7 if focus else 6, "weight": "bold" if focus else "normal"})
+    return out
+
+
+def _river_labels(proj: dict, bounds) -> list[dict]:
+    """One label per river, at the vertex of its line nearest the middle of the visible part."""
+    x0, x1, y0, y1 = bounds
+    out = []
+    if "rivers" not in proj:
+        return out
+    for _, r in proj["rivers"].iterrows():
+        coords = [xy for xy in r.geometry.coords if x0 < xy[0] < x1 and y0 < xy[1] < y1]
+        if len(coords) < 2:
+            continue
+        label = r.get("label") or r.get("name")
+        xy = coords[len(coords) // 2]
+        out.append({"x": xy[0], "y": xy[1], "text": str(label), "color": RIVER, "style": "italic", "size": 6})
+    return out
+
+
+def _scale_bar(ax, bounds, km: int = 200) -> None:
+    x0, x1, y0, y1 = bounds
+    w, h = x1 - x0, y1 - y0
+    bx, by = x0 + 0.04 * w, y0 + 0.05 * h
+    L = km * 1000
+    bar_h = 0.015 * h
+    for k in range(4):
+        ax.add_patch(Rectangle((bx + k * L / 4, by), L / 4, bar_h, facecolor=figures.INK if k % 2 == 0 else "white",
+                               edgecolor=figures.INK, lw=0.4, zorder=25))
+    halo = [pe.withStroke(linewidth=1.6, foreground="white")]
+    for frac, txt in ((0, "0"), (0.5, f"{km // 2}"), (1, f"{km} km")):
+        ax.text(bx + frac * L, by + bar_h + 0.012 * h, txt, fontsize=5.5, ha="left" if frac == 1 else "center",
+                va="bottom", zorder=25, color=figures.INK, path_effects=halo)
+
+
+def _north_arrow(ax, bounds) -> None:
+    x0, x1, y0, y1 = bounds
+    x, y = x1 - 0.05 * (x1 - x0), y1 - 0.2 * (y1 - y0)
+    h = 0.1 * (y1 - y0)
+    ax.add_patch(FancyArrow(x, y, 0, h, width=0.008 * (x1 - x0), head_width=0.03 * (x1 - x0), head_length=0.05 * (y1 - y0),
+                            length_includes_head=True, color=figures.INK, zorder=25))
+    ax.text(x, y - 0.01 * (y1 - y0), "N", path_effects=[pe.withStroke(linewidth=1.6, foreground="white")], ha="center", va="top", fontsize=6, fontweight="bold", zorder=25)
+
+
+def zone_numbers(states: pd.DataFrame) -> dict[str, int]:
+    """place_id → key number for every zone drawn on any panel (stable: by name)."""
+    zones = states[states["zone_km"] > 0].drop_duplicates("place_id").sort_values(["lat", "lon", "place_id"],
+                                                                               ascending=[False, True, True])
+    return {pid: i + 1 for i, pid in enumerate(zones["place_id"])}
+
+
+def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_note: str = ""):
+    """The figure and the data it draws (one row per panel and place).
+
+    ``states``: :func:`briefing.territory.place_states` rows for the panel dates (``step`` =
+    panel index); ``panels``: :class:`briefing.territory.KeyDate` list.
+    """
+    figures.use_style()
+    n = len(panels)
+    ncols = 2
+    nrows = math.ceil((n + 1) / ncols)
+    width = figures.TEXT_WIDTH_IN
+    panel_w = (width - 0.1) / ncols
+    aspect = 1.45
+    panel_h = panel_w / aspect
+    height = nrows * (panel_h + 0.22) + 0.05
+    fig = plt.figure(figsize=(width, height))
+    proj = _project_layers(layers)
+    bounds = extent(states, aspect)
+    numbers = zone_numbers(states)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    dropped_all = []
+    for i, panel in enumerate(panels):
+        r, c = divmod(i, ncols)
+        left = 0.02 / width + c * (panel_w + 0.06) / width
+        bottom = 1 - (r + 1) * (panel_h + 0.22) / height
+        ax = fig.add_axes([left, bottom, panel_w / width, panel_h / height])
+        ax.set_xlim(bounds[0], bounds[1])
+        ax.set_ylim(bounds[2], bounds[3])
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for s in ax.spines.values():
+            s.set_visible(True)
+            s.set_color("#888888")
+            s.set_linewidth(0.5)
+        _basemap(ax, proj, bounds)
+        ax.set_xlim(bounds[0], bounds[1])
+        ax.set_ylim(bounds[2], bounds[3])
+        ax.set_title(panel.title or panel.label, fontsize=7.5, loc="left", pad=3)
+        here = states[states["step"] == i]
+        pts = gpd.GeoSeries(gpd.points_from_xy(here["lon"], here["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+        here = here.assign(x=pts.x.values, y=pts.y.values)
+        zones = here[here["zone_km"] > 0].sort_values(["zone_km", "place_id"], ascending=[False, True])
+        points = here[here["zone_km"] <= 0].sort_values(["is_held", "place_id"])
+        for _, z in zones.iterrows():
+            col = colour(z)
+            ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=col, hatch="//////",
+                                linewidth=0.6, zorder=6, alpha=0.9))
+        for _, p in points.iterrows():
+            ax.plot(p.x, p.y, marker="o", ms=4.2, mfc=colour(p), mec="white", mew=0.6, zorder=10, linestyle="none")
+        ax.apply_aspect()  # fixes the axes box so transData is final (no full redraw needed)
+        obstacles = []
+        for _, p in points.iterrows():
+            cx, cy = ax.transData.transform((p.x, p.y))
+            obstacles.append(Bbox.from_extents(cx - 3, cy - 3, cx + 3, cy + 3))
+        if i == 0:
+            _scale_bar(ax, bounds)
+            _north_arrow(ax, bounds)
+            for art in ax.patches[-6:] + ax.texts[-4:]:
+                obstacles.append(art.get_window_extent(renderer))
+        items = []
+        # priority: IS-held points, other main towns, zone numbers, rivers, countries
+        for _, p in points.sort_values(["is_held", "name"], ascending=[False, True]).iterrows():
+            items.append({"x": p.x, "y": p.y, "text": p["name"], "weight": "bold" if p["is_held"] else "normal",
+                          "size": 6.5})
+        for _, z in zones.sort_values(["is_held", "place_id"], ascending=[False, True]).iterrows():
+            items.append({"x": z.x + z.zone_km * 700, "y": z.y + z.zone_km * 700, "text": str(numbers[z.place_id]),
+                          "size": 6, "weight": "bold", "color": colour(z) if z["side"] == IS_SIDE else "#555555"})
+        items += _river_labels(proj, bounds)
+        items += _country_labels(ax, proj, bounds)
+        dropped = place_labels(ax, items, obstacles, renderer)
+        dropped_all += [(panel.date.isoformat(), t) for t in dropped]
+    # Legend cell
+    r, c = divmod(n, ncols)
+    left = 0.02 / width + c * (panel_w + 0.06) / width
+    bottom = 1 - (r + 1) * (panel_h + 0.22) / height
+    lax = fig.add_axes([left + 0.08 / width, bottom, panel_w / width - 0.08 / width, (panel_h + 0.15) / height])
+    lax.axis("off")
+    _legend(lax, states, numbers, title_note, renderer)
+    fig._briefing_dropped_labels = dropped_all
+    data = states.assign(panel=states["step"].map({i: p.label for i, p in enumerate(panels)}),
+                         zone_number=states["place_id"].map(numbers).astype("Int64"))
+    cols = ["panel", "date", "place_id", "name", "kind", "lat", "lon", "geo_precision", "zone_km", "zone_number",
+            "controller", "controller_name", "side", "is_held", "status", "control_id"]
+    return fig, data[cols].reset_index(drop=True), dropped_all
+
+
+def _legend(lax, states, numbers, note: str, renderer) -> None:
+    handles = []
+    sides = list(dict.fromkeys(states.sort_values("side")["side"]))
+    handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[IS_SIDE], mec="white", ms=5,
+                          label="Held by IS (or its affiliate)"))
+    for side in figures.SIDE_COLOURS:
+        if side == IS_SIDE or side not in sides:
+            continue
+        rows = states[(states["side"] == side) & states["controller"].notna()]
+        if rows.empty:
+            continue
+        who = ", ".join(sorted(set(rows["controller_name"].dropna())))
+        handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[side], mec="white", ms=5,
+                              label=f"Held by {SIDE_LABELS.get(side, side)} ({who})"))
+    if states["controller"].isna().any():
+        handles.append(Line2D([], [], marker="o", ls="none", mfc=UNKNOWN_COLOUR, mec="white", ms=5,
+                              label="Lost by IS, taker not reported"))
+    handles.append(Patch(facecolor="none", edgecolor=figures.INK, hatch="//////", lw=0.6,
+                         label="Zone: place located only near a town\nor within a region (position, not extent)"))
+    handles.append(Line2D([], [], color=RIVER, lw=0.9, label="River, schematic course"))
+    leg = lax.legend(handles=handles, loc="upper left", fontsize=6.3, frameon=False, handlelength=1.6,
+                     borderaxespad=0, labelspacing=0.45)
+    leg._legend_box.align = "left"
+    names = states.drop_duplicates("place_id").set_index("place_id")["name"]
+    lines = [f"{k}  {textwrap.shorten(str(names[pid]), 52, placeholder='…')}" for pid, k in numbers.items()]
+    lax.figure.canvas.draw()
+    top = lax.transAxes.inverted().transform(leg.get_window_extent(renderer))[0][1] - 0.05
+    lax.text(0.0, top, "Zones (numbered on the maps)\n" + "\n".join(lines), transform=lax.transAxes, fontsize=5.8,
+             va="top", ha="left", linespacing=1.3, color=figures.INK)
+    if note:
+        lax.text(0.0, -0.02, note, transform=lax.transAxes, fontsize=5.5, va="top", ha="left", color=figures.MUTED)
+
+
+def shrinking_chart(series: pd.DataFrame, panels: list):
+    """Two step charts from :func:`briefing.territory.shrinking`: IS-held main towns, and the
+    area proxy (km²). Key dates are marked and named."""
+    figures.use_style()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(figures.TEXT_WIDTH_IN, 2.45), constrained_layout=True)
+    d = pd.to_datetime(series["date"])
+    blk = figures.SIDE_COLOURS[IS_SIDE]
+    a1.step(d, series["is_held_towns"], where="post", color=blk, lw=1.4)
+    a1.fill_between(d, series["is_held_towns"], step="post", color=blk, alpha=0.08, lw=0)
+    a1.set_title("IS-held main towns (cities and towns in the data)", fontsize=8)
+    a1.set_ylabel("towns")
+    a1.set_ylim(0, max(series["is_held_towns"].max() * 1.25, 1))
+    towns, other = series["area_proxy_towns_km2"], series["area_proxy_other_km2"]
+    a2.fill_between(d, 0, towns, step="post", color=blk, alpha=0.75, lw=0, label="around IS-held main towns")
+    a2.fill_between(d, towns, towns + other, step="post", facecolor="none", edgecolor=blk, hatch="/////", lw=0,
+                    label="around other IS-held places (holdouts;\nzones of 25 km for regions)")
+    a2.step(d, towns + other, where="post", color=blk, lw=1.0)
+    a2.set_title("Area proxy: discs around IS-held places", fontsize=8)
+    a2.set_ylabel("km² (a proxy, not territory)")
+    a2.set_ylim(0, (towns + other).max() * 1.45)
+    a2.legend(loc="upper right", fontsize=6.3, handlelength=1.4)
+    for ax in (a1, a2):
+        ax.grid(axis="y", color=figures.GRID, lw=0.5)
+        ax.set_axisbelow(True)
+        ax.xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%-d %b"))
+        ax.xaxis.set_major_locator(plt.matplotlib.dates.DayLocator(bymonthday=[1, 8, 15, 22]))
+        ax.set_xlim(d.min(), d.max() + pd.Timedelta(days=4))
+        for k in panels[1:]:
+            kd = pd.Timestamp(k.date)
+            if d.min() <= kd <= d.max():
+                ax.axvline(kd, color=figures.MUTED, lw=0.5, ls=":")
+    a1.yaxis.set_major_locator(plt.matplotlib.ticker.MaxNLocator(integer=True))
+    a2.yaxis.set_major_formatter(plt.matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    # name the towns lost at each step on the town chart
+    prev = None
+    ymax = a1.get_ylim()[1]
+    for _, row in series.iterrows():
+        names = set(filter(None, str(row["is_held_town_names"]).split("; ")))
+        if prev is not None and names != prev:
+            lost = sorted(prev - names)
+            if lost:
+                a1.annotate("\n".join(lost), (pd.Timestamp(row["date"]), row["is_held_towns"]),
+                            xytext=(2, 3), textcoords="offset points", fontsize=6, color=figures.INK, va="bottom")
+        prev = names
+    a1.set_ylim(0, ymax)
+    return fig

@@ -1,0 +1,148 @@
+"""Territory logic (notebook 03): control state, key dates, parameters, determinism, escaping."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from briefing import territory as T
+from briefing import webmap
+from briefing.errors import ParameterError
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return T.setup(data_dir="data")
+
+
+@pytest.fixture(scope="module")
+def table(ctx):
+    return ctx.territory.table
+
+
+def held(table, ds, date) -> dict[str, bool]:
+    st = T.state_on(table, date, ds)
+    return dict(zip(st["place_id"], st["is_held"]))
+
+
+def test_state_on_4_november(ctx, table):
+    h = held(table, ctx.ds, "2017-11-04")
+    assert h["albu-kamal"] and h["rawa"]
+    assert not h["deir-ezzor-city"] and not h["al-qaim"]
+
+
+def test_state_after_17_november(ctx, table):
+    h = held(table, ctx.ds, "2017-11-17")
+    assert not h["rawa"] and not h["albu-kamal"]
+    # the holdouts the articles list are still IS-held
+    for pid in ("deir-ezzor-desert-villages", "yarmuk-camp", "hajar-aswad", "homs-small-areas", "jkbw-area-daraa"):
+        assert h[pid], pid
+
+
+def test_loader_lookup_and_local_rule_agree(ctx, table):
+    for day in pd.date_range("2017-10-01", "2017-11-17"):
+        a = T.state_on(table, day, ctx.ds)[["place_id", "controller", "is_held"]]
+        b = T.state_on(table, day)[["place_id", "controller", "is_held"]]
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_key_dates_from_data(table):
+    kd = [k.date for k in T.key_dates(table, "2017-11-17")]
+    assert kd == [dt.date(2017, 10, 16), dt.date(2017, 10, 17), dt.date(2017, 11, 3), dt.date(2017, 11, 9),
+                  dt.date(2017, 11, 17)]
+    assert [k.date for k in T.key_dates(table, "2017-11-04")][-1] == dt.date(2017, 11, 3)
+
+
+def test_default_as_of_is_latest_publication(ctx):
+    assert ctx.territory.as_of == dt.date(2017, 11, 17)
+    final = ctx.territory.final.set_index("place_id")
+    assert not final.loc["rawa", "is_held"]
+
+
+def test_as_of_renders_that_date():
+    c = T.setup(data_dir="data", as_of="2017-11-04")
+    final = c.territory.final.set_index("place_id")
+    assert final.loc["albu-kamal", "is_held"] and final.loc["rawa", "is_held"]
+    assert not final.loc["deir-ezzor-city", "is_held"] and not final.loc["al-qaim", "is_held"]
+    assert c.territory.web_steps[-1]["date"] == "2017-11-04"
+    # no quote from an article published after as_of
+    pub = dict(zip(c.ds.sources["source_id"], c.ds.sources["published"]))
+    for src in c.territory.web_states["source"]:
+        if src:
+            assert pub[src.split(":")[0]] <= pd.Timestamp("2017-11-04")
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ("2017-13-01", "not a valid calendar date"),
+    ("4 Nov 2017", "not a date in the form YYYY-MM-DD"),
+    ("2018-01-01", "outside the data's range"),
+])
+def test_as_of_errors_are_one_line(value, fragment):
+    with pytest.raises(ParameterError) as e:
+        T.setup(data_dir="data", as_of=value)
+    msg = str(e.value)
+    assert "as_of" in msg and fragment in msg and "\n" not in msg
+
+
+def test_key_dates_parameter_errors():
+    with pytest.raises(ParameterError, match="key_dates"):
+        T.setup(data_dir="data", as_of="2017-11-04", key_dates="2017-11-10")
+    with pytest.raises(ParameterError, match="key_dates"):
+        T.setup(data_dir="data", key_dates=5)
+
+
+def test_shrinking_series(ctx):
+    s = ctx.territory.series.set_index("date")
+    assert s.loc["2017-10-16", "is_held_towns"] == 5
+    assert s.loc["2017-11-17", "is_held_towns"] == 0
+    assert (s["area_proxy_km2"].diff().dropna() <= 0).all()  # never grows in this data
+
+
+def test_web_map_deterministic(ctx):
+    a = T.web_map(ctx)
+    b = T.web_map(ctx)
+    assert a.document == b.document and a.markup == b.markup
+    doc = a.document
+    assert "https://cdn" not in doc and "<link" not in doc and "jquery" not in doc.lower()
+    assert "map_0001" in doc  # counter ids, not random hex
+    assert "Make this Notebook Trusted" not in a.markup
+
+
+def test_static_figures_byte_identical(ctx, tmp_path):
+    from briefing import maps
+
+    t = ctx.territory
+    outs = []
+    for _ in range(2):
+        fig, data, _ = maps.small_multiples(t.panel_states, t.panels, ctx.layers)
+        from briefing import figures
+
+        f = figures.save(fig, "fig_test", data, tmp_path)
+        outs.append((f.png, f.svg, (tmp_path / "fig_test.csv").read_bytes()))
+    assert outs[0] == outs[1]
+
+
+def test_popup_and_names_escaped(ctx):
+    evil = "<img src=x onerror=alert(1)>"
+    states = ctx.territory.web_states.copy()
+    states.loc[states["place_id"] == "albu-kamal", "name"] = evil
+    states.loc[states["place_id"] == "rawa", "quote"] = evil + " ${alert(2)} </script>"
+    labels = T.force_labels(states, ctx.ds)
+    doc = webmap.build_map(states, ctx.territory.web_steps, ctx.layers, initial=0, force_labels=labels,
+                           force_sides={k: k for k in labels})
+    assert evil not in doc
+    assert "</script> " not in doc.replace("</script>\n", "")
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in doc  # HTML-escaped, then JSON-escaped
+    embedded = webmap.embed(doc, "t", "p").markup
+    assert evil not in embedded
+
+
+def test_deterministic_ids_restored():
+    from branca.element import Element
+
+    before = Element.__dict__["_generate_id"]
+    with webmap.deterministic_ids():
+        assert Element()._id == "0001"
+    assert Element.__dict__["_generate_id"] is before
+    assert len(Element()._id) == 32
