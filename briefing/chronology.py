@@ -292,7 +292,7 @@ def table_frame(events: pd.DataFrame) -> pd.DataFrame:
         "What happened": events["summary"],
         "Who": [f"{a} → {o}" for a, o in zip(events["actor"], events["opponent"])],
         "Sources": [
-            f"{s} · {n} independent" for s, n in zip(events["sources"], events["n_independent"])
+            f"{', '.join(ids)} ({n} indep.)" for ids, n in zip(events["source_ids"], events["n_independent"])
         ],
     })
 
@@ -320,8 +320,8 @@ def table_csv(events: pd.DataFrame) -> pd.DataFrame:
 
 DATE_RULE = ("Dates: a day when the source gives one; \"week of …\" (Monday) when the source gives a "
              "relative time such as \"last week\"; \"(month)\" or \"(year)\" when only the month or year "
-             "is known. Sources: seed id, outlet (or wire agency), publication date (≥ = inferred "
-             "earliest date); reposts of one wire story count as one independent source.")
+             "is known. Sources: seed ids, listed with outlet and date under Sources and method; "
+             "\"indep.\" counts independent sources (reposts of one wire story count once).")
 
 
 # --------------------------------------------------------------------------- figure

@@ -26,6 +26,9 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+SHORT_TABLE_ROWS = 12
+
+
 class _Output:
     """A display object with a fixed MIME bundle."""
 
@@ -51,6 +54,8 @@ def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data"
             cells.append(f'<td class="{esc(col_classes.get(col, ""))}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    if len(df) <= SHORT_TABLE_ROWS:
+        classes += " short"  # printed whole on one page, caption and all
     markup = (f'<table class="{esc(classes)}">{cap}<thead><tr>{head}</tr></thead>'
               f'<tbody>{"".join(rows)}</tbody></table>')
     plain = df.to_string(index=False, max_colwidth=60)
