@@ -76,7 +76,18 @@ $(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(SEED_FILES) briefing/vali
 	@$(PY) -m briefing build validate --params $(PARAMS)
 	@touch $@
 
-$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $(BUILD_DIR)/validated.stamp $(PACKAGE) $(PARAMS)
+# The data each notebook reads (the TABLES its module passes to the loader; tests/test_build.py
+# keeps the two in step), so changing one CSV re-runs only the notebooks that read it.
+# Validation (all tables) runs first but, being order-only, does not itself trigger re-runs.
+NB_DATA_01_overview        := sources places actors events control claims evidence
+NB_DATA_02_chronology      := sources places actors events control evidence
+NB_DATA_03_territory       := sources places actors events control evidence geocoded basemap
+NB_DATA_04_figures         := sources places events claims evidence
+NB_DATA_05_sources_method  := sources places actors events control claims evidence geocoded
+data_files = $(DATA_DIR)/datapackage.json $(foreach t,$(1),$(if $(filter geocoded,$(t)),$(wildcard $(DATA_DIR)/geocoded/*),$(if $(filter basemap,$(t)),$(wildcard $(DATA_DIR)/basemap/*.geojson),$(DATA_DIR)/$(t).csv)))
+
+.SECONDEXPANSION:
+$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call data_files,$$(NB_DATA_$$*)) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
 	@$(PY) -m briefing build notebook $< --params $(PARAMS) --out $@
 
 $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(EXECUTED) $(PACKAGE)

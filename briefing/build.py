@@ -89,7 +89,7 @@ def execute(notebook: Path, out: Path, parameters: dict, kernel: str = "briefing
             cwd=str(paths.ROOT), progress_bar=False, log_output=False, report_mode=False,
             # The kernel's own log (e.g. ipykernel's "running over TCP without encryption"
             # warning: the kernel listens on localhost only) is noise in build output.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         failed = out.parent.parent / "failed" / out.name

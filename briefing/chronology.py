@@ -779,12 +779,16 @@ class Chronology:
                             col_classes={"Date": "nowrap"})
 
 
+#: The tables this notebook reads; the Makefile re-runs it when one of them changes.
+TABLES = ("sources", "places", "actors", "events", "control", "evidence")
+
+
 def prepare(data_dir="data", as_of="", figures_dir="figures", start="2017-07-01", end="", countries="") -> Chronology:
     """Check every parameter, load the data (validated) and select the events: the one call
     in the notebook's third cell. Bad values raise :class:`ParameterError` / data errors."""
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
     P.parse_date("start", start, allow_empty=True)
     P.parse_date("end", end, allow_empty=True)
-    ds = load(p.data_dir)
+    ds = load(p.data_dir, tables=TABLES)
     window = check_window(ds, as_of=p.as_of, start=start, end=end, countries=countries)
     return Chronology(select(ds, window), p.figures_dir)

@@ -86,12 +86,16 @@ def resolve_as_of(ds, as_of) -> dt.date:
     return P.resolve_as_of(parsed, first, last)
 
 
+#: The tables this notebook reads; the Makefile re-runs it when one of them changes.
+TABLES = ("sources", "places", "events", "claims", "evidence")
+
+
 def prepare(data_dir="data", as_of="", figures_dir="figures") -> Context:
     """Check the notebook parameters, load (and validate) the data, resolve ``as_of``."""
     from .load import load
 
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
-    ds = load(p.data_dir)
+    ds = load(p.data_dir, tables=TABLES)
     return Context(ds=ds, as_of=resolve_as_of(ds, p.as_of), figures_dir=p.figures_dir)
 
 

@@ -34,7 +34,7 @@ class Prepared:
 def prepare(data_dir="data", as_of="", figures_dir="figures", geocoded: bool = False) -> Prepared:
     """Check the parameters, load (and validate) the data, resolve ``as_of`` against it."""
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
-    ds = load(p.data_dir)
+    ds = load(p.data_dir)  # every table: the overview and the method section summarise them all
     first, last = data_range(ds)
     resolved = P.resolve_as_of(p.as_of, first, last)
     geo = None

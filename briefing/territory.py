@@ -385,6 +385,11 @@ class Context:
     territory: Territory
 
 
+#: The tables this notebook reads (plus the geocoding lock and the basemap); the Makefile
+#: re-runs it when one of them changes.
+TABLES = ("sources", "places", "actors", "events", "control", "evidence")
+
+
 def setup(data_dir="data", as_of="", figures_dir="figures", key_dates="", **extra) -> Context:
     """Check the parameters, load the data (validated), the geocoding lock and the basemap,
     and compute everything the notebook shows. Bad values raise one-line errors."""
@@ -397,7 +402,7 @@ def setup(data_dir="data", as_of="", figures_dir="figures", key_dates="", **extr
     if not isinstance(key_dates, str):
         raise ParameterError("key_dates", f"{key_dates!r} is not text; expected '' or 'YYYY-MM-DD,YYYY-MM-DD'")
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir, **extra)
-    ds = load(p.data_dir)
+    ds = load(p.data_dir, tables=TABLES)
     first, last = data_range(ds)
     resolved = P.resolve_as_of(p.as_of, first, last)
     geo = load_geocoded(p.data_dir)

@@ -1,0 +1,199 @@
+"""The build as a user runs it: `make report` into fresh folders.
+
+Three real builds run here (two clean builds with default parameters, one with AS_OF), each
+into its own REPORT_DIR under pytest's tmp folder, so the default reports/ is never touched.
+Checked: byte-identical rebuilds, a no-op second `make`, the incremental graph, the PDF
+(A4, ≤ 12 pages, fonts embedded, no code), the HTML (self-contained, works offline in
+Chromium with its map and slider), and the AS_OF cut-off.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from briefing import chronology, claims, load, paths, territory
+
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def make(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=paths.ROOT, capture_output=True, text=True)
+
+
+def build(folder: Path, *extra: str) -> Path:
+    proc = make("report", f"REPORT_DIR={folder}", *extra)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("build") / "a")
+
+
+@pytest.fixture(scope="module")
+def as_of_build(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("build") / "asof", "AS_OF=2017-11-05")
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    files = {p.name: p.read_bytes() for p in (folder / "figures").iterdir()}
+    files["briefing.html"] = (folder / "briefing.html").read_bytes()
+    files["briefing.pdf"] = (folder / "briefing.pdf").read_bytes()
+    return files
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+# --------------------------------------------------------------------------- the graph
+
+def test_makefile_data_lists_match_what_each_notebook_loads():
+    text = (paths.ROOT / "Makefile").read_text()
+    declared = {m.group(1): set(m.group(2).split()) for m in re.finditer(r"^NB_DATA_(\w+)\s*:=\s*(.*)$", text, re.M)}
+    everything = set(load.TABLES)
+    expected = {
+        "01_overview": everything,
+        "02_chronology": set(chronology.TABLES),
+        "03_territory": set(territory.TABLES) | {"geocoded", "basemap"},
+        "04_figures": set(claims.TABLES),
+        "05_sources_method": everything | {"geocoded"},
+    }
+    assert declared == expected
+    assert set(declared) == {p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+
+
+def test_second_make_does_nothing(first):
+    before = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
+    proc = make("report", f"REPORT_DIR={first}")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout and "[notebook]" not in proc.stdout
+    assert {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()} == before
+
+
+def test_clean_rebuild_is_byte_identical(first, tmp_path):
+    second = build(tmp_path / "b")
+    a, b = outputs(first), outputs(second)
+    assert sorted(a) == sorted(b)
+    different = [name for name in a if a[name] != b[name]]
+    assert not different, f"differ between two clean builds: {different}"
+
+
+def test_every_figure_has_its_data_beside_it(first):
+    figs = first / "figures"
+    pngs = sorted(p.stem for p in figs.glob("*.png"))
+    assert len(pngs) >= 6
+    for stem in pngs:
+        assert (figs / f"{stem}.svg").is_file() and (figs / f"{stem}.csv").is_file(), stem
+
+
+# --------------------------------------------------------------------------- the PDF
+
+def test_pdf_is_a4_short_embedded_and_codeless(first):
+    pdf = first / "briefing.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert 4 <= pages <= 12, f"{pages} pages"
+    assert "(A4)" in info
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), "\n".join(fonts)  # the 'emb' column
+    text = pdf_text(pdf)
+    for code in ("import ", "from briefing", "def ", "data_dir =", "In [", "Make this Notebook Trusted"):
+        assert code not in text, code
+    for section in ("Key findings", "Chronology", "Territory", "Displacement", "Claims that disagree", "Sources and method"):
+        assert section in text, section
+    assert re.search(r"Page 2 of \d+", text)
+
+
+# --------------------------------------------------------------------------- the HTML
+
+def test_html_is_self_contained(first):
+    html = (first / "briefing.html").read_text(encoding="utf-8")
+    # no external scripts, styles or images (the optional tile layer's URL template is data, not a fetch)
+    assert not re.search(r"""<(script|img|iframe)[^>]+src=["']?https?:""", html, re.I)
+    assert not re.search(r"""<link[^>]+href=["']?https?:""", html, re.I)
+    assert not re.search(r"""&lt;(script|img)[^&]*src=&quot;https?:""", html, re.I)  # inside the map's srcdoc
+    assert "Make this Notebook Trusted" not in html
+    assert 'nav class="toc"' in html and html.count("data:image/png;base64,") >= 6
+
+
+def test_html_in_offline_chromium(first):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run scripts/system-deps.sh"
+    problems, requests = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+
+            def route(r):
+                if r.request.url.startswith(("file:", "data:", "about:")):
+                    r.continue_()
+                else:
+                    requests.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto((first / "briefing.html").as_uri())
+            frame = next(f for f in page.frames if f != page.main_frame)
+            frame.wait_for_function("typeof window.territorySlider !== 'undefined'", timeout=15000)
+            borders = frame.evaluate("document.querySelectorAll('path.leaflet-interactive:not(.place)').length")
+            assert borders >= 5, "vector basemap not drawn"
+            last = frame.evaluate("territorySlider.steps.length - 1")
+
+            def state():
+                return frame.evaluate("Array.from(document.querySelectorAll('path.place')).map(p => p.getAttribute('class')).sort().join('|')")
+
+            at_end = state()
+            frame.evaluate("(() => { const i = document.querySelector('input.ts-range'); i.value = '0';"
+                           " i.dispatchEvent(new Event('input')); })()")
+            at_start = state()
+            assert at_start != at_end, "moving the time slider did not change the map"
+            frame.evaluate(f"territorySlider.show({last})")
+            page.screenshot(path=str(first / "screenshot.png"), full_page=False)
+        finally:
+            browser.close()
+    assert not problems, problems
+    assert not requests, f"network requests attempted: {requests}"
+
+
+# --------------------------------------------------------------------------- AS_OF
+
+LATER_DAY = re.compile(r"\b([6-9]|[12]\d|30) Nov(?:ember)?\.? 2017\b")
+
+
+def test_as_of_hides_later_events(as_of_build):
+    text = pdf_text(as_of_build / "briefing.pdf")
+    assert "5 November 2017" in text
+    assert not LATER_DAY.findall(text), LATER_DAY.findall(text)
+    assert "Rawa (17 Nov" not in text and "Albu Kamal (9 Nov" not in text
+    html = (as_of_build / "briefing.html").read_text(encoding="utf-8")
+    assert not LATER_DAY.findall(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_as_of_map_state(as_of_build):
+    import pandas as pd
+
+    panels = pd.read_csv(as_of_build / "figures" / "fig3_territory_small_multiples.csv")
+    assert panels["date"].max() <= "2017-11-05"
+    last = panels[panels["date"] == panels["date"].max()].set_index("place_id")["is_held"]
+    assert last["albu-kamal"] and last["rawa"]
+    assert not last["deir-ezzor-city"] and not last["al-qaim"]
+
+
+def test_default_map_state_is_after_17_november(first):
+    import pandas as pd
+
+    panels = pd.read_csv(first / "figures" / "fig3_territory_small_multiples.csv")
+    assert panels["date"].max() == "2017-11-17"
+    end = panels[panels["date"] == "2017-11-17"].set_index("place_id")["is_held"]
+    assert not end["rawa"] and not end["albu-kamal"] and end["deir-ezzor-desert-villages"]
