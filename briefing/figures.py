@@ -85,9 +85,17 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     protect_formulas(df).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
 
 
-def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "") -> Figure:
+def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "",
+         print_format: str = "svg") -> Figure:
     """Write ``name.png``, ``name.svg`` and ``name.csv`` into ``figures_dir``; return a
-    display object for the notebook (and, through it, the briefing)."""
+    display object for the notebook (and, through it, the briefing).
+
+    ``print_format`` picks what the PDF embeds: ``"svg"`` (vector, the default) or ``"png"``
+    (200 dpi) for figures whose vector form is heavy — the small-multiple maps' SVG is over a
+    megabyte of paths and takes WeasyPrint seconds to draw, while their PNG prints as sharply
+    at A4 text width."""
+    if print_format not in {"svg", "png"}:
+        raise ValueError(f"print_format must be 'svg' or 'png', not {print_format!r}")
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     png, svg = io.BytesIO(), io.BytesIO()
@@ -98,4 +106,5 @@ def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "
     (figures_dir / f"{name}.png").write_bytes(png.getvalue())
     (figures_dir / f"{name}.svg").write_bytes(svg.getvalue())
     write_csv(data, figures_dir / f"{name}.csv")
-    return Figure(name=name, png=png.getvalue(), svg=svg.getvalue(), width_px=width_px, caption=caption)
+    return Figure(name=name, png=png.getvalue(), svg=svg.getvalue(), width_px=width_px, caption=caption,
+                  print_format=print_format)

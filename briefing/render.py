@@ -82,6 +82,7 @@ class Figure:
     svg: bytes
     width_px: int
     caption: str = ""
+    print_format: str = "svg"  # "png" for figures whose vector form is too heavy to print fast (maps)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {
@@ -89,5 +90,6 @@ class Figure:
             "image/svg+xml": self.svg.decode("utf-8"),
             "text/plain": f"<Figure {self.name}: {self.caption}>",
         }
-        meta = {"image/png": {"width": self.width_px}, "briefing": {"figure": self.name, "caption": self.caption}}
+        meta = {"image/png": {"width": self.width_px},
+                "briefing": {"figure": self.name, "caption": self.caption, "print": self.print_format}}
         return bundle, meta

@@ -12,7 +12,8 @@ where a cell goes:
 ==================  ============================================================
 
 Outputs are taken by MIME type: ``text/html`` and ``text/markdown`` as they are (the package
-escapes data before building them), figures as PNG on screen and SVG in print. ``text/plain``
+escapes data before building them), figures as PNG on screen and SVG in print (PNG where
+the figure asks for it: see :func:`briefing.figures.save`). ``text/plain``
 and streams are never shown. A notebook that produced an error output fails the build.
 
 Both files are written to a temporary name and renamed into place only when both rendered,
@@ -82,7 +83,8 @@ def _output_html(output: dict, medium: str, nb_name: str) -> str:
     data, meta = output.get("data", {}), output.get("metadata", {})
     info = meta.get("briefing", {})
     if "image/png" in data or "image/svg+xml" in data:
-        order = ["image/png", "image/svg+xml"] if medium == "web" else ["image/svg+xml", "image/png"]
+        vector_in_print = medium == "print" and info.get("print", "svg") == "svg"
+        order = ["image/svg+xml", "image/png"] if vector_in_print else ["image/png", "image/svg+xml"]
         mime = next(m for m in order if m in data)
         width = meta.get("image/png", {}).get("width")
         caption = info.get("caption", "")
@@ -158,13 +160,13 @@ def write_pdf(html_text: str, target: Path, context: dict) -> None:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    doc = weasyprint.HTML(string=html_text, base_url=str(paths.ROOT)).render()
+    doc = weasyprint.HTML(string=html_text, base_url=str(paths.ROOT)).render(pdf_tags=True)
     stamp = _pdf_metadata_date(context).strftime("%Y-%m-%dT%H:%M:%SZ")
     doc.metadata.title = TITLE
     doc.metadata.authors = ["briefing (reproducible build)"]
     doc.metadata.created = stamp
     doc.metadata.modified = stamp
-    doc.write_pdf(str(target))
+    doc.write_pdf(str(target), pdf_tags=True)  # tagged PDF: headings, tables and reading order for screen readers
 
 
 def build_context(executed: list[Path], params: dict) -> dict:
