@@ -41,11 +41,15 @@ SEED_FILES  := $(sort $(wildcard seeds/*.txt))
 PARAMS      := $(BUILD_DIR)/params.json
 
 # Build parameters live in a file that is rewritten only when a value changes, so the graph
-# re-runs the notebooks exactly when DATA_DIR / AS_OF / FIGURES_DIR change.
+# re-runs the notebooks exactly when DATA_DIR / AS_OF / FIGURES_DIR change. The list of data
+# files is kept the same way, so deleting or adding a file re-runs validation (a timestamp
+# cannot show a deletion).
+DATA_LIST   := $(BUILD_DIR)/data-files.txt
+update_if_changed = { cmp -s $(1).new $(1) && rm -f $(1).new || mv -f $(1).new $(1); }
 ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
 $(shell mkdir -p $(BUILD_DIR) && printf '{"data_dir": "%s", "as_of": "%s", "figures_dir": "%s"}\n' \
-  '$(DATA_DIR)' '$(AS_OF)' '$(FIGURES_DIR)' > $(PARAMS).new && \
-  { cmp -s $(PARAMS).new $(PARAMS) && rm -f $(PARAMS).new || mv -f $(PARAMS).new $(PARAMS); })
+  '$(DATA_DIR)' '$(AS_OF)' '$(FIGURES_DIR)' > $(PARAMS).new && $(call update_if_changed,$(PARAMS)) && \
+  printf '%s\n' $(DATA_FILES) > $(DATA_LIST).new && $(call update_if_changed,$(DATA_LIST)))
 endif
 
 .PHONY: help setup report notebooks validate geocode test refresh lab bench clean lock
@@ -72,7 +76,7 @@ notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into $(BUILD_DIR
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
 # with one line per problem and leaves the last good report untouched.
-$(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(SEED_FILES) briefing/validate.py briefing/sources.py $(PARAMS)
+$(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(DATA_LIST) $(SEED_FILES) $(PACKAGE) $(PARAMS)
 	@$(PY) -m briefing build validate --params $(PARAMS)
 	@touch $@
 
@@ -84,7 +88,8 @@ NB_DATA_02_chronology      := sources places actors events control evidence
 NB_DATA_03_territory       := sources places actors events control evidence geocoded basemap
 NB_DATA_04_figures         := sources places events claims evidence
 NB_DATA_05_sources_method  := sources places actors events control claims evidence geocoded
-data_files = $(DATA_DIR)/datapackage.json $(foreach t,$(1),$(if $(filter geocoded,$(t)),$(wildcard $(DATA_DIR)/geocoded/*),$(if $(filter basemap,$(t)),$(wildcard $(DATA_DIR)/basemap/*.geojson),$(DATA_DIR)/$(t).csv)))
+# (wildcard: a missing file is the validator's to report, in one line, not make's)
+data_files = $(wildcard $(DATA_DIR)/datapackage.json) $(foreach t,$(1),$(if $(filter geocoded,$(t)),$(wildcard $(DATA_DIR)/geocoded/*),$(if $(filter basemap,$(t)),$(wildcard $(DATA_DIR)/basemap/*.geojson),$(wildcard $(DATA_DIR)/$(t).csv))))
 
 .SECONDEXPANSION:
 $(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call data_files,$$(NB_DATA_$$*)) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
@@ -119,3 +124,26 @@ lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build reports figures/*.png figures/*.svg figures/*.csv
+
+# ------------------------------------------------------------------------------------------------
+# Bring your own data (ACLED): export, synthetic data, scale benchmark (issue 10). Added as a block;
+# nothing above is changed. An ACLED data folder (no datapackage.json, one ACLED-format CSV) has no
+# per-table CSVs, so there every notebook depends on the folder's CSV instead. This works because
+# the notebooks' prerequisites are secondary-expanded after the whole Makefile has been read.
+ifeq ($(wildcard $(DATA_DIR)/datapackage.json),)
+data_files = $(wildcard $(DATA_DIR)/*.csv)
+endif
+
+SYNTH_EVENTS ?= 10000
+SYNTH_SEED   ?= 1
+
+.PHONY: export synth bench-scale
+
+export: $(SETUP) ## Write the curated events in ACLED layout + an HXL copy into REPORT_DIR/export
+	@$(PY) -m briefing export --data-dir $(DATA_DIR) --out $(REPORT_DIR)/export
+
+synth: $(SETUP) ## Write SYNTH_EVENTS synthetic ACLED-format events (SYNTH_SEED) into build/synth/
+	@$(PY) -m briefing synth --events $(SYNTH_EVENTS) --seed $(SYNTH_SEED) --out build/synth
+
+bench-scale: $(SETUP) ## Build from 10k, 100k and 1M synthetic ACLED events: time, peak memory, HTML size
+	@$(PY) -m briefing.bench_scale

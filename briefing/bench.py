@@ -6,7 +6,9 @@ start, kernel start, imports). The cold build is a real ``make report`` into a f
 folder under ``build/bench/`` (set-up excluded: the environment must already exist). The
 ratio cold / floor is the number the budget tracks (≤ 1.5), next to the absolute budget
 (cold ≤ 45 s on a 2-core machine). Also timed: the geocoding budgets of the geocoding
-issue (``make geocode`` ≤ 10 s, loading the lock ≤ 0.2 s).
+issue (``make geocode`` ≤ 10 s, loading the lock ≤ 0.2 s). Last, the scale section of issue 10
+(:mod:`briefing.bench_scale`: builds from 10 k, 100 k and 1 M synthetic ACLED events; set
+``BENCH_SCALE_SIZES=`` to skip it or to choose the sizes).
 
 Nothing here asserts: it prints measurements. Timed assertions would make tests flaky.
 """
@@ -117,4 +119,6 @@ def main() -> int:
     t0 = time.perf_counter()
     _run(["make", "--no-print-directory", "report", f"REPORT_DIR={paths.rel(BENCH / 'report')}"])
     print(f"  {'no-op make report':<34} {time.perf_counter() - t0:>6.2f} (budget < 1 s)")
-    return 0
+    from . import bench_scale  # 10 k / 100 k / 1 M synthetic ACLED events (BENCH_SCALE_SIZES= skips it)
+
+    return bench_scale.main()

@@ -790,5 +790,9 @@ def prepare(data_dir="data", as_of="", figures_dir="figures", start="2017-07-01"
     P.parse_date("start", start, allow_empty=True)
     P.parse_date("end", end, allow_empty=True)
     ds = load(p.data_dir, tables=TABLES)
+    if getattr(ds, "kind", "") == "acled":  # an ACLED export: briefing/acled_views.py
+        from . import acled_views
+
+        return acled_views.chronology(ds, p, start, end, countries)
     window = check_window(ds, as_of=p.as_of, start=start, end=end, countries=countries)
     return Chronology(select(ds, window), p.figures_dir)

@@ -99,6 +99,25 @@ def prepare(data_dir="data", as_of="", figures_dir="figures") -> Context:
     return Context(ds=ds, as_of=resolve_as_of(ds, p.as_of), figures_dir=p.figures_dir)
 
 
+def _acled_aware(text: bool):
+    """Notebook-04 entry points on an ACLED dataset, which holds no claims: the first text of
+    each section says so in one sentence (``text=True``), charts and tables emit nothing."""
+    import functools
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(ctx, *args, **kwargs):
+            if getattr(ctx.ds, "kind", "") == "acled":
+                from . import acled_views
+
+                return acled_views.no_claims() if text else acled_views.empty()
+            return fn(ctx, *args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
 def _date(value) -> dt.date | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -336,6 +355,7 @@ def compared_table_data(ctx: Context) -> pd.DataFrame:
     return out
 
 
+@_acled_aware(text=False)
 def claims_compared(ctx: Context):
     """The "claims that disagree" table (groups of two or more claims on one quantity), and
     ``fig4_claims_compared.csv`` with every visible claim and its status."""
@@ -359,6 +379,7 @@ def claims_compared(ctx: Context):
                         col_classes={"Claim": "nowrap"})
 
 
+@_acled_aware(text=False)
 def claims_notes(ctx: Context):
     """Why each group of two or more claims has its status, one line per group."""
     data = compared_table_data(ctx)
@@ -382,6 +403,7 @@ def _with_unit(shown: str, unit) -> str:
     return f"{shown} {unit}"
 
 
+@_acled_aware(text=True)
 def claims_text(ctx: Context):
     """Narrative for "Claims that disagree": counts by status, from the data."""
     data = compared_table_data(ctx)
@@ -495,6 +517,7 @@ def displacement_data(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TRACE_COLUMNS)
 
 
+@_acled_aware(text=False)
 def displacement_chart(ctx: Context):
     """Annotated bars: people displaced in Deir Ezzor governorate, the children among them
     (derived, hatched, labelled with its derivation) and, apart and in grey, the pre-war
@@ -546,6 +569,7 @@ def displacement_chart(ctx: Context):
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 
 
+@_acled_aware(text=True)
 def displacement_text(ctx: Context):
     """Narrative for "Displacement": the figure, its claimant and date, and the caveats."""
     by_id = _by_id(visible_claims(ctx.ds, ctx.as_of))
@@ -594,6 +618,7 @@ def fighters_data(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(elements, columns=TRACE_COLUMNS)
 
 
+@_acled_aware(text=False)
 def fighters_chart(ctx: Context):
     """Each estimate of IS fighters remaining on its own row: a dot for a point value, a bar
     for a range, labelled with the area it refers to, claimant, date and sources. No average."""
@@ -643,6 +668,7 @@ def fighters_chart(ctx: Context):
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 
 
+@_acled_aware(text=True)
 def fighters_text(ctx: Context):
     """Narrative for the forces section, one sentence per estimate, then the caveat."""
     rows = _select(visible_claims(ctx.ds, ctx.as_of), FIGHTERS)
@@ -717,6 +743,7 @@ def territory_rows(ctx: Context) -> list[dict]:
     return rows
 
 
+@_acled_aware(text=False)
 def territory_table(ctx: Context):
     """Territory figures as a table: value as stated, what it refers to, claimant, date,
     sources and a caveat (press comparison, lower bound, derived …). Its data, with claim ids
@@ -749,6 +776,7 @@ def territory_data(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TRACE_COLUMNS)
 
 
+@_acled_aware(text=False)
 def territory_chart(ctx: Context):
     """Two 100 % bars with different bases: the share of the whole "caliphate" lost and the
     share of one province still held (a lower bound, drawn with an arrow)."""
@@ -796,6 +824,7 @@ def territory_chart(ctx: Context):
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 
 
+@_acled_aware(text=True)
 def territory_text(ctx: Context):
     """Narrative for "Territory in numbers", including the press-comparison caveat."""
     by_id = _by_id(visible_claims(ctx.ds, ctx.as_of))
@@ -857,6 +886,10 @@ def key_figures(ds, as_of) -> render._Output:
     Returns an HTML block (classes ``keyfigs``/``keyfig``/``value``/``what``/``who`` from the
     briefing CSS) with every data string escaped, and a plain-text twin.
     """
+    if getattr(ds, "kind", "") == "acled":
+        from . import acled_views
+
+        return acled_views.no_claims()
     cutoff = resolve_as_of(ds, as_of)
     by_id = _by_id(visible_claims(ds, cutoff))
     chosen = [(by_id[cid], what) for cid, what in KEY_FIGURES if cid in by_id][:MAX_KEY_FIGURES]

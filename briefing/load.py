@@ -12,7 +12,14 @@ every input — the data CSVs and ``datapackage.json``, every file in the seeds 
 source of the validator itself (``validate.py``, ``sources.py``, ``errors.py``, ``paths.py``).
 Any change to any of them re-runs the full validation. Frictionless is imported only when
 validation actually runs, so a warm ``load()`` costs a few file hashes and CSV reads.
-A failed validation is never cached.
+A failed validation is never cached. The key also covers ``<data_dir>/geocoded/`` (the
+validator checks the geocoding lock).
+
+Harmless variants of a CSV (a UTF-8 byte-order mark, CRLF line ends, columns in another order,
+a column ``datapackage.json`` does not describe) are accepted: the loader reads every table
+through :func:`briefing.validate.read_csv`, exactly as the validator saw it, and keeps only the
+schema's columns. Validation warnings (that extra column, HTML markup in a text) are printed on
+stderr as ``warning: …`` lines when validation runs; they do not stop the build.
 """
 from __future__ import annotations
 
@@ -20,7 +27,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Iterable
 
@@ -31,7 +40,7 @@ from .errors import DataError, ValidationFailed
 
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
 CACHE_DIR = paths.BUILD / "cache" / "validated"
-_VALIDATOR_SOURCES = ("validate.py", "sources.py", "errors.py", "paths.py")
+_VALIDATOR_SOURCES = ("validate.py", "sources.py", "errors.py", "paths.py", "geocode.py")
 
 
 class Dataset:
@@ -72,6 +81,7 @@ def input_key(data_dir: Path) -> str:
     h.update(str(data_dir.resolve()).encode())
     groups = {
         "data": sorted([*data_dir.glob("*.csv"), data_dir / "datapackage.json"]),
+        "geocoded": sorted(p for p in (data_dir / "geocoded").glob("*") if p.is_file()),
         "seeds": sorted(p for p in seeds_dir_for(data_dir).iterdir() if p.is_file()),
         "code": [Path(__file__).with_name(n) for n in _VALIDATOR_SOURCES],
     }
@@ -87,6 +97,10 @@ def ensure_valid(data_dir: str | Path | None = None) -> Path:
     data_dir = paths.resolve(data_dir, paths.DATA)
     if not data_dir.is_dir():
         raise ValidationFailed([DataError(paths.rel(data_dir), "data folder not found")])
+    from . import acled  # an ACLED-format folder: validated and cached by briefing/acled.py
+
+    if acled.is_acled_folder(data_dir):
+        return acled.ensure_valid(data_dir)
     try:
         key = input_key(data_dir)
     except OSError as exc:
@@ -94,9 +108,16 @@ def ensure_valid(data_dir: str | Path | None = None) -> Path:
     marker = CACHE_DIR / key
     if marker.is_file():
         return data_dir
-    from .validate import validate  # imports frictionless lazily, only when needed
+    from . import validate as v  # imports frictionless lazily, only when needed
 
-    errors = validate(data_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", v.DataWarning)
+        errors = v.validate(data_dir)
+    for w in caught:
+        if issubclass(w.category, v.DataWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:  # pragma: no cover - not ours: hand it back
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if errors:
         raise ValidationFailed(errors)
     try:  # atomic write; a read-only build/ only costs speed
@@ -132,18 +153,28 @@ def _typed(df: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
 def load(data_dir: str | Path | None = None, tables: Iterable[str] | None = None) -> Dataset:
     """Validate ``data_dir`` (default ``data/``) and return its tables as typed DataFrames.
 
-    ``tables`` restricts which tables are read (all are still validated).
+    ``tables`` restricts which tables are read (all are still validated). An ACLED-format
+    folder (no ``datapackage.json``, one ACLED CSV) gives a :class:`briefing.acled.AcledDataset`.
     """
+    from . import acled
+
+    if acled.is_acled_folder(paths.resolve(data_dir, paths.DATA)):
+        return acled.load(paths.resolve(data_dir, paths.DATA), tables)
     data_dir = ensure_valid(data_dir)
     wanted = list(TABLES if tables is None else tables)
     unknown = [t for t in wanted if t not in TABLES]
     if unknown:
         raise ValidationFailed([DataError(paths.rel(data_dir), f"unknown table '{t}'") for t in unknown])
-    desc = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    from .validate import read_csv
+
+    desc = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8-sig"))
     schemas = {r["name"]: r["schema"]["fields"] for r in desc["resources"]}
     frames = {}
     for name in wanted:
-        raw = pd.read_csv(data_dir / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+        table, errors, _ = read_csv(data_dir / f"{name}.csv", [f["name"] for f in schemas[name]])
+        if table is None:  # changed since it was validated
+            raise ValidationFailed(errors)
+        raw = pd.DataFrame(table.records, columns=table.header, dtype=str)
         frames[name] = _typed(raw, schemas[name])
     return Dataset(data_dir, frames)
 

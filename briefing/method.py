@@ -10,6 +10,19 @@ import pandas as pd
 
 from . import render
 
+
+def _acled(ds) -> bool:
+    """An ACLED-format dataset (see :mod:`briefing.acled`) is described by acled_views."""
+    return getattr(ds, "kind", "") == "acled"
+
+
+def _published_by(ds, as_of) -> pd.DataFrame:
+    """The sources published on or before ``as_of`` (all of them when ``as_of`` is None):
+    an as-of briefing uses, and lists, only what had been published by then."""
+    s = ds.sources.sort_values("source_id")
+    return s if as_of is None else s[s["published"].dt.date <= as_of]
+
+
 PRECISION_LABEL = {1: "day", 2: "week or a few days", 3: "month (or coarser)"}
 GEO_PRECISION_LABEL = {1: "the named town itself", 2: "near or part of a town", 3: "a larger region"}
 
@@ -18,10 +31,18 @@ def _date(d) -> str:
     return "" if pd.isna(d) else f"{d.day} {d:%b %Y}"
 
 
-def sources_table(ds) -> render._Output:
-    """Every source with outlet, date (and how it was established), wire agency, file and
-    wire-story group (sources in one group are reposts of one story, not independent)."""
-    s = ds.sources.sort_values("source_id")
+def sources_table(ds, as_of=None) -> render._Output:
+    """Every source published by ``as_of`` with outlet, date (and how it was established), wire
+    agency, file and wire-story group (sources in one group are reposts of one story, not
+    independent). The caption counts the later articles left out."""
+    if _acled(ds):
+        from . import acled_views
+
+        return acled_views.sources_table(ds)
+    s = _published_by(ds, as_of)
+    later = len(ds.sources) - len(s)
+    caption = "Sources" + (f" published by {_date(pd.Timestamp(as_of))} ({later} later article"
+                           f"{'s' if later > 1 else ''} not used in this as-of view)" if later else "")
     rows = pd.DataFrame({
         "Source": s["source_id"],
         "Headline": s["headline"],
@@ -34,12 +55,17 @@ def sources_table(ds) -> render._Output:
         "Wire story": s["wire_group"],
         "File": "seeds/" + s["seed_file"],
     })
-    return render.table(rows, caption="Sources", col_classes={"Published": "nowrap", "Source": "nowrap"})
+    return render.table(rows, caption=caption, col_classes={"Published": "nowrap", "Source": "nowrap"})
 
 
-def publication_notes(ds) -> render._Output:
-    """How each publication date was established (printed or inferred), one line per source."""
-    s = ds.sources.sort_values("source_id")
+def publication_notes(ds, as_of=None) -> render._Output:
+    """How each publication date was established (printed or inferred), one line per source
+    published by ``as_of``."""
+    if _acled(ds):
+        from . import acled_views
+
+        return acled_views.publication_notes(ds)
+    s = _published_by(ds, as_of)
     lines = [f"- **{render.esc(sid)}**: {render.esc(basis)}" for sid, basis in zip(s["source_id"], s["published_basis"])]
     text = "\n".join(lines)
     return render._Output({"text/markdown": text, "text/plain": text})
@@ -117,12 +143,16 @@ LIMITATIONS = """\
   articles; any area figure in this briefing is a labelled proxy.
 - **Inferred dates.** Two articles print no date; their publication dates are inferred from the
   events they report (see the sources table).
-- **A snapshot.** The articles end on 17 November 2017. Nothing after that date is known to this
-  briefing, and the holdouts listed are those the articles name.
+- **A snapshot.** {snapshot} Nothing after that date is known to this briefing, and the
+  holdouts listed are those the articles name.
 """
 
 
 def method_markdown(ds, geocoded: pd.DataFrame | None = None) -> render._Output:
+    if _acled(ds):
+        from . import acled_views
+
+        return acled_views.method_markdown(ds, geocoded)
     c = counts(ds, geocoded)
     c.setdefault("n_geonames", "—")
     for p in (1, 2, 3):
@@ -131,5 +161,16 @@ def method_markdown(ds, geocoded: pd.DataFrame | None = None) -> render._Output:
     return render._Output({"text/markdown": text, "text/plain": text})
 
 
-def limitations_markdown() -> render._Output:
-    return render._Output({"text/markdown": LIMITATIONS, "text/plain": LIMITATIONS})
+def limitations_markdown(ds, as_of=None) -> render._Output:
+    """The limitations; the last one states the cut-off this briefing was built for."""
+    if _acled(ds):
+        from . import acled_views
+
+        return acled_views.limitations_markdown()
+    last = ds.sources["published"].max().date()
+    if as_of is None or as_of >= last:
+        snapshot = f"The articles end on {_date(pd.Timestamp(last))}."
+    else:
+        snapshot = f"This briefing is cut off on {_date(pd.Timestamp(as_of))}: it uses what had been published by then."
+    text = LIMITATIONS.format(snapshot=snapshot)
+    return render._Output({"text/markdown": text, "text/plain": text})

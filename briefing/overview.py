@@ -15,7 +15,10 @@ from .load import load
 
 
 def data_range(ds) -> tuple[dt.date, dt.date]:
-    """The range ``as_of`` may take: earliest dated event → latest source publication."""
+    """The range ``as_of`` may take: earliest dated event → latest source publication (an ACLED
+    dataset: its first and last event dates, read from its cache's metadata)."""
+    if getattr(ds, "kind", "") == "acled":
+        return ds.date_range
     first = ds.events["date"].min().date()
     last = ds.sources["published"].max().date()
     return first, last
@@ -38,7 +41,9 @@ def prepare(data_dir="data", as_of="", figures_dir="figures", geocoded: bool = F
     first, last = data_range(ds)
     resolved = P.resolve_as_of(p.as_of, first, last)
     geo = None
-    if geocoded:
+    if geocoded and getattr(ds, "kind", "") == "acled":
+        geo = ds.geocoded  # ACLED's own coordinates stand in for the geocoding lock
+    elif geocoded:
         from .geocode import load_geocoded
 
         geo = load_geocoded(p.data_dir)
@@ -57,9 +62,18 @@ def header_facts(params: dict) -> dict:
     ds = load(folder)
     first, last = data_range(ds)
     as_of = P.resolve_as_of(P.parse_date("as_of", params.get("as_of"), allow_empty=True), first, last)
+    if getattr(ds, "kind", "") == "acled":
+        return {
+            "as_of": as_of.isoformat(), "as_of_date": as_of, "as_of_long": long_date(as_of),
+            "period": f"{first:%B %Y} to {long_date(as_of)}", "data_version": data_version(folder),
+            "data_dir": paths.rel(folder), "n_sources": len(ds.sources), "n_independent": len(ds.sources),
+            "package_version": __version__, "dataset_kind": "acled", "n_events": ds.meta["rows"],
+        }
     window = ds.events[(ds.events["date"].dt.date <= as_of) & (ds.events["date"] >= "2017-07-01")]
     start = window["date"].min().date() if len(window) else as_of
     period = f"{start:%B %Y} to {long_date(as_of)}"
+    published = ds.sources[ds.sources["published"].dt.date <= as_of]  # what an as-of view may use
+    groups = independent_groups(ds)
     return {
         "as_of": as_of.isoformat(),
         "as_of_date": as_of,
@@ -67,9 +81,11 @@ def header_facts(params: dict) -> dict:
         "period": period,
         "data_version": data_version(folder),
         "data_dir": paths.rel(folder),
-        "n_sources": len(ds.sources),
-        "n_independent": len(set(independent_groups(ds).values())),
+        "n_sources": len(published),
+        "n_sources_total": len(ds.sources),
+        "n_independent": len({groups[s] for s in published["source_id"]}),
         "package_version": __version__,
+        "dataset_kind": "curated",
     }
 
 
@@ -127,6 +143,10 @@ def key_findings(ds, as_of: dt.date):
     from . import render
     from .load import corroboration
 
+    if getattr(ds, "kind", "") == "acled":
+        from . import acled_views
+
+        return acled_views.key_findings(ds, as_of)
     lost = losses(ds, as_of)
     held = still_held(ds, as_of)
     kinds = dict(zip(ds.places["place_id"], ds.places["kind"]))

@@ -42,6 +42,7 @@ from .errors import BriefingError
 TEMPLATES = Path(__file__).with_name("templates")
 TITLE = "The collapse of the Islamic State's territory in Syria and Iraq"
 SKIP_TAGS = {"parameters", "injected-parameters", "nb-only"}
+DATA_SUFFIXES = {".csv", ".json", ".geojson"}
 
 _md = MarkdownIt("commonmark", {"html": True, "typographer": True}).enable(["table", "replacements", "smartquotes"])
 
@@ -57,9 +58,10 @@ def markdown_to_html(text: str) -> str:
 
 
 def data_version(data_dir: Path) -> str:
-    """SHA-256 (first 12 hex digits) over every data file and seed, by relative path."""
+    """SHA-256 (first 12 hex digits) over every data file the build reads (CSV, JSON, GeoJSON;
+    not the documentation beside them) and every seed, by name."""
     h = hashlib.sha256()
-    files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
+    files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file() and p.suffix in DATA_SUFFIXES)
     files += sorted(p for p in paths.SEEDS.glob("*.txt"))
     for p in files:
         h.update(p.name.encode())

@@ -337,6 +337,11 @@ def shrinking(table: pd.DataFrame, start, end, ds=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- one call for the notebook
+def _acled(obj) -> bool:
+    """An ACLED dataset, or a notebook context built from one (see briefing/acled_views.py)."""
+    return getattr(obj, "kind", "") == "acled" or getattr(getattr(obj, "ds", None), "kind", "") == "acled"
+
+
 @dataclass
 class Territory:
     """Everything notebook 03 draws, for one ``as_of``."""
@@ -405,6 +410,11 @@ def setup(data_dir="data", as_of="", figures_dir="figures", key_dates="", **extr
     ds = load(p.data_dir, tables=TABLES)
     first, last = data_range(ds)
     resolved = P.resolve_as_of(p.as_of, first, last)
+    if _acled(ds):  # an ACLED export: no geocoding lock (ACLED's coordinates), the project's basemap
+        from . import acled_views, paths
+
+        basemap = p.data_dir / "basemap" if (p.data_dir / "basemap").is_dir() else paths.DATA / "basemap"
+        return acled_views.territory_setup(ds, p, load_layers(basemap), resolved, key_dates)
     geo = load_geocoded(p.data_dir)
     layers = load_layers(p.data_dir / "basemap")
     return Context(p, ds, layers, prepare(ds, geo, resolved, key_dates))
@@ -412,6 +422,10 @@ def setup(data_dir="data", as_of="", figures_dir="figures", key_dates="", **extr
 
 def narrative(ctx: Context):
     """A short Markdown paragraph computed from the data (values escaped by render.markdown)."""
+    if _acled(ctx):
+        from . import acled_views
+
+        return acled_views.territory_narrative(ctx)
     from . import render
 
     t = ctx.territory
@@ -442,6 +456,10 @@ def narrative(ctx: Context):
 
 
 def figure_small_multiples(ctx: Context):
+    if _acled(ctx):
+        from . import acled_views
+
+        return acled_views.figure_small_multiples(ctx)
     from . import figures, maps
 
     t = ctx.territory
@@ -457,6 +475,10 @@ def figure_small_multiples(ctx: Context):
 
 
 def figure_shrinking(ctx: Context):
+    if _acled(ctx):
+        from . import acled_views
+
+        return acled_views.figure_shrinking(ctx)
     from . import figures, maps
 
     t = ctx.territory
@@ -472,6 +494,10 @@ def figure_shrinking(ctx: Context):
 
 def web_map(ctx: Context):
     """The interactive map as an iframe display object (HTML briefing only)."""
+    if _acled(ctx):
+        from . import acled_views
+
+        return acled_views.web_map(ctx)
     import html as _html
 
     from . import webmap

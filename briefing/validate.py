@@ -36,15 +36,45 @@ own seeds), otherwise in the project's ``seeds/``.
 
 Nothing here raises for bad data: missing files, unreadable CSV and invalid JSON are one line
 each. Frictionless is imported lazily (it takes ~0.5 s to import).
+
+Stages
+------
+Problems are found in stages, and a stage runs only when the ones before it found no error, so
+that one broken input gives one line and not a cascade of consequences (an unreadable
+``actors.csv`` would otherwise make every actor id in every table "unknown"):
+
+0. ``datapackage.json`` is readable and describes the seven tables.
+1. **Each file as text** (:func:`read_csv`, shared with the loader): exists, not empty, UTF-8
+   (a UTF-8 BOM is dropped; CRLF/CR line ends become LF — both harmless, so accepted), well-formed
+   CSV (an unterminated quote is reported at the row and column where the quoted field opens),
+   every schema column present, no duplicate column names, at least one data row, no blank or
+   short/long rows, no value longer than :data:`MAX_FIELD_CHARS`. A column that
+   ``datapackage.json`` does not describe is a **warning** and is ignored; columns may come in
+   any order.
+2. **Schema** (Frictionless, run on the normalised text) plus per-cell rules: ISO 3166-1
+   alpha-2 ``country`` codes (:data:`ISO_3166_ALPHA2`); no text cell starting with ``= + - @``
+   (or tab/CR), which a spreadsheet would run as a formula. Text that contains HTML markup is a
+   **warning** (one per column): the briefing escapes it and shows it as text.
+3. The custom checks above.
+4. The geocoding lock ``<data_dir>/geocoded/places.csv``, when the folder has one: every place
+   has a row with coordinates, and the lock is not stale (:func:`briefing.geocode.check_lock`).
+
+:func:`validate` returns the errors; :func:`run` returns errors and warnings.
 """
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
+import re
 import sys
+import tempfile
+import warnings as _pywarnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -59,6 +89,24 @@ TERRITORIAL_LOSS_TYPES = {"loss", "withdrawal"}
 Row = dict[str, str]
 Tables = dict[str, list[Row]]
 
+#: Longest value a cell may hold. The longest in data/ is ~350 characters (a quote); a cell far
+#: longer than any sentence is almost always a quote that was never closed and swallowed rows.
+MAX_FIELD_CHARS = 10_000
+#: A text cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_MARKUP = re.compile(r"<\s*[A-Za-z!/?]")
+#: ISO 3166-1 alpha-2 codes (officially assigned, 249).
+ISO_3166_ALPHA2 = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+""".split())
+
 
 def seeds_dir_for(data_dir: Path) -> Path:
     """``<data_dir>/seeds`` if it exists, else the project's ``seeds/``."""
@@ -72,7 +120,7 @@ def _read_descriptor(data_dir: Path) -> tuple[dict | None, list[DataError]]:
     path = data_dir / "datapackage.json"
     where = paths.rel(path)
     try:
-        desc = json.loads(path.read_text(encoding="utf-8"))
+        desc = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is harmless
     except FileNotFoundError:
         return None, [DataError(where, "file not found")]
     except (OSError, UnicodeDecodeError) as exc:
@@ -92,46 +140,245 @@ def _read_descriptor(data_dir: Path) -> tuple[dict | None, list[DataError]]:
     return (None if errors else desc), errors
 
 
-def _read_tables(data_dir: Path) -> tuple[Tables, list[DataError]]:
-    """Read every table as a list of string dicts; unreadable files become one error each."""
-    tables: Tables = {}
+@dataclass
+class CsvTable:
+    """A data CSV as the validator and the loader see it: header and data records (every
+    record as long as the header), after BOM and line-end normalisation."""
+
+    header: list[str]
+    records: list[list[str]] = field(default_factory=list)
+
+    def dicts(self, columns: list[str] | None = None) -> list[Row]:
+        """Records as ``{column: value}``; ``columns`` restricts and orders the keys."""
+        cols = self.header if columns is None else columns
+        idx = [self.header.index(c) for c in cols]
+        return [{c: rec[i] for c, i in zip(cols, idx)} for rec in self.records]
+
+    def text(self, columns: list[str] | None = None) -> str:
+        """The table as clean CSV text (UTF-8, LF, minimal quoting), ``columns`` only."""
+        cols = self.header if columns is None else columns
+        idx = [self.header.index(c) for c in cols]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows([rec[i] for i in idx] for rec in self.records)
+        return buf.getvalue()
+
+
+_UNQUOTED = re.compile(r'[^,\n]*')
+
+
+def _scan(text: str) -> tuple[int, int, str | None]:
+    """Walk CSV text (LF line ends) the way the ``csv`` module does and return where it stops:
+    ``(row, column index, problem)``. ``problem`` is ``"unterminated"`` (row and column are
+    where the unclosed quoted field opens), ``"after-quote"`` (text after a closing quote) or
+    ``None`` (row and column of the end of the text)."""
+    row, col, i, n = 1, 0, 0, len(text)
+    while i < n:
+        if text[i] == '"':
+            start_row, start_col, open_i, j = row, col, i, i + 1
+            while True:
+                k = text.find('"', j)
+                if k < 0:
+                    return start_row, start_col, "unterminated"
+                if text.startswith('""', k):
+                    j = k + 2
+                    continue
+                break
+            i = k + 1
+            if i < n and text[i] not in ",\n":
+                # A quoted value that ran over several lines and then "closes" on the opening
+                # quote of a later value: the real problem is a quote never closed.
+                multiline = "\n" in text[open_i:k]
+                return (start_row, start_col, "unterminated") if multiline else (row, col, "after-quote")
+        else:
+            i = _UNQUOTED.match(text, i).end()
+        if i < n:
+            if text[i] == ",":
+                col += 1
+            else:
+                row, col = row + 1, 0
+            i += 1
+    return row, col, None
+
+
+def _first_line(text: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return []
+
+
+def _column_name(header: list[str], row: int, col: int) -> str | None:
+    return header[col] if row > 1 and col < len(header) else None
+
+
+def _decode_error(where: str, raw: bytes, exc: UnicodeDecodeError) -> DataError:
+    """'not UTF-8' at the row and column of the first undecodable byte."""
+    bad = raw[exc.start]
+    prefix = raw[:exc.start].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    row, col, _ = _scan(prefix)
+    header = _first_line(raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n"))
+    as_latin = raw[exc.start:exc.start + 1].decode("cp1252", "replace")
+    hint = (f"it is '{as_latin}' in Latin-1/Windows-1252" if as_latin.isprintable() and as_latin != "\ufffd"
+            else "the file uses another encoding")
+    return DataError(where, f"file is not UTF-8: byte 0x{bad:02X} cannot be decoded ({hint}); "
+                            "save the file as UTF-8 ('CSV UTF-8' in Excel)", row, _column_name(header, row, col))
+
+
+def _syntax_error(where: str, text: str, exc: csv.Error) -> DataError:
+    row, col, problem = _scan(text)
+    header = _first_line(text)
+    column = _column_name(header, row, col)
+    if problem == "unterminated":
+        return DataError(where, "unterminated quoted value: the '\"' that opens it is never closed, so the "
+                                "rows after it were read into it; add the closing '\"'", row, column)
+    if problem == "after-quote":
+        return DataError(where, "text after the closing '\"' of a quoted value; a '\"' inside a quoted value "
+                                "must be doubled (\"\")", row, column)
+    return DataError(where, f"unreadable CSV: {exc}", row, column)  # pragma: no cover - csv and _scan agree
+
+
+def read_csv(path: Path, fields: list[str] | None = None) -> tuple[CsvTable | None, list[DataError], list[DataError]]:
+    """Read one data CSV: ``(table, errors, warnings)``; ``table`` is ``None`` when there are errors.
+
+    Harmless variants are normalised: a UTF-8 byte-order mark is dropped, CRLF and CR line ends
+    become LF, trailing blank lines are ignored, and (given the schema's ``fields``) columns may
+    come in any order; a column not in ``fields`` is a warning. Everything else that stops the
+    file from being read as a table is one error line: missing or empty file, not UTF-8 (at the
+    row of the first bad byte), a quote never closed (at the row where the quoted value opens),
+    a missing or duplicate column, no data rows, a blank, short or long row, a value longer than
+    :data:`MAX_FIELD_CHARS`.
+    """
+    where = paths.rel(path)
+
+    def err(problem, row=None, column=None):
+        return DataError(where, problem, row, column)
+
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return None, [err("file not found")], []
+    except OSError as exc:
+        return None, [err(f"cannot read file: {exc.strerror or exc}")], []
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None, [err("file is UTF-16; save it as UTF-8 ('CSV UTF-8' in Excel)")], []
+    if not raw.strip():
+        return None, [err("file is empty; it needs a header row and at least one data row")], []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [_decode_error(where, raw, exc)], []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # long values are reported below, not by csv
+    try:
+        rows = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as exc:
+        return None, [_syntax_error(where, text, exc)], []
+    finally:
+        csv.field_size_limit(limit)
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()  # trailing blank lines
+    header, errors, warnings = rows[0], [], []
+    if len(header) == 1 and fields and len(fields) > 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+            if sep in header[0]:
+                return None, [err(f"the header has one column: the file is separated by {name}, not commas; "
+                                  "save it as comma-separated CSV", 1)], []
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header, start=1):
+        if name in seen:
+            errors.append(err(f"duplicate column name (columns {seen[name]} and {j})", 1, name))
+        seen.setdefault(name, j)
+    if fields is not None:
+        for name in fields:
+            if name not in seen:
+                errors.append(err("column is missing from the header (datapackage.json describes it)", 1, name))
+        for j, name in enumerate(header, start=1):
+            if name not in fields:
+                label = name if name.strip() else f"#{j} (no name)"
+                warnings.append(err("column is not in datapackage.json; ignored", 1, label))
+    if len(rows) == 1:
+        errors.append(err("no data rows (only the header); every table needs at least one row"))
+    n = len(header)
+    for i, rec in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in rec):
+            errors.append(err("blank row; delete it", i))
+            continue
+        spans = "; a value runs over several lines: is a closing '\"' missing?" if any("\n" in c for c in rec) else ""
+        if len(rec) < n:
+            errors.append(err(f"row is short: {len(rec)} cells, the header has {n} "
+                              f"(missing cells for {', '.join(header[len(rec):])}{spans})", i))
+        elif len(rec) > n:
+            errors.append(err(f"row is long: {len(rec)} cells, the header has {n} "
+                              f"(a comma inside a value? put the value in double quotes{spans})", i))
+        for j, cell in enumerate(rec):
+            if len(cell) > MAX_FIELD_CHARS:
+                errors.append(err(f"value is {len(cell):,} characters long; the limit is {MAX_FIELD_CHARS:,} "
+                                  "(is a closing quote missing?)", i, header[j] if j < n else None))
+    if errors:
+        return None, errors, warnings
+    return CsvTable(header=header, records=rows[1:]), [], warnings
+
+
+def _schema_fields(desc: dict | None) -> dict[str, list[dict]]:
+    out = {}
+    for r in (desc or {}).get("resources", []):
+        if isinstance(r, dict) and r.get("name") in TABLES:
+            fields = (r.get("schema") or {}).get("fields") or []
+            out[r["name"]] = [f for f in fields if isinstance(f, dict) and "name" in f]
+    return out
+
+
+def read_tables(data_dir: Path, desc: dict | None = None) -> tuple[dict[str, CsvTable], list[DataError], list[DataError]]:
+    """Read every table with :func:`read_csv`: ``(tables, errors, warnings)``; a table with errors
+    is left out of ``tables``."""
+    schemas = _schema_fields(desc)
+    tables: dict[str, CsvTable] = {}
     errors: list[DataError] = []
+    warnings: list[DataError] = []
     for name in TABLES:
-        path = data_dir / f"{name}.csv"
-        where = paths.rel(path)
-        try:
-            with path.open(encoding="utf-8", newline="") as fh:
-                reader = csv.DictReader(fh, strict=True)
-                rows = []
-                for row in reader:
-                    rows.append({k: (v or "") for k, v in row.items() if isinstance(k, str)})
-                tables[name] = rows
-        except FileNotFoundError:
-            errors.append(DataError(where, "file not found"))
-        except UnicodeDecodeError as exc:
-            errors.append(DataError(where, f"not UTF-8: byte {exc.start} cannot be decoded"))
-        except csv.Error as exc:
-            errors.append(DataError(where, f"unreadable CSV: {exc}", row=None))
-        except OSError as exc:
-            errors.append(DataError(where, f"cannot read file: {exc}"))
-    return tables, errors
+        fields = [f["name"] for f in schemas[name]] if name in schemas else None
+        table, errs, warns = read_csv(data_dir / f"{name}.csv", fields)
+        errors += errs
+        warnings += warns
+        if table is not None:
+            tables[name] = table
+    return tables, errors, warnings
+
+
+def _read_tables(data_dir: Path) -> tuple[Tables, list[DataError]]:
+    """Every readable table as a list of string dicts (all columns) and the read errors."""
+    tables, errors, _ = read_tables(data_dir)
+    return {k: t.dicts() for k, t in tables.items()}, errors
 
 
 # --------------------------------------------------------------------------- frictionless
 
-def _frictionless(data_dir: Path, skip_files: set[str]) -> list[DataError]:
-    """Frictionless package validation mapped to one line per problem."""
+def _normalised_copy(data_dir: Path, tables: dict[str, CsvTable], desc: dict, into: Path) -> None:
+    """Write ``datapackage.json`` and every table as clean CSV (schema columns, in schema order)
+    into ``into``: Frictionless then sees what the loader sees."""
+    (into / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    for name, fields in _schema_fields(desc).items():
+        (into / f"{name}.csv").write_text(tables[name].text([f["name"] for f in fields]), encoding="utf-8")
+
+
+def _frictionless(package_dir: Path, shown_dir: Path | None = None) -> list[DataError]:
+    """Frictionless package validation of ``package_dir`` mapped to one line per problem;
+    messages name the files of ``shown_dir`` (the user's folder; default ``package_dir``)."""
     from frictionless import Package  # lazy: slow import
 
+    shown_dir = package_dir if shown_dir is None else shown_dir
     try:
-        report = Package(str(data_dir / "datapackage.json")).validate()
+        report = Package(str(package_dir / "datapackage.json")).validate()
     except Exception as exc:  # invalid descriptor and the like: still one line
-        return [DataError(paths.rel(data_dir / "datapackage.json"), f"invalid data package: {exc}")]
+        return [DataError(paths.rel(shown_dir / "datapackage.json"), f"invalid data package: {' '.join(str(exc).split())}")]
     errors: list[DataError] = []
     for task in report.tasks:
-        where = paths.rel(data_dir / f"{task.name}.csv")
-        if where in skip_files:
-            continue
+        where = paths.rel(shown_dir / f"{task.name}.csv")
         missing: dict[int, list[str]] = {}
         for e in task.errors:
             if e.type == "missing-cell":
@@ -154,6 +401,11 @@ def _frictionless(data_dir: Path, skip_files: set[str]) -> list[DataError]:
     return errors
 
 
+_SAME_AS = re.compile(r"the same as in the row at position (\d+)")
+_ALREADY = r"already used in row \1"
+_FK_NOTE = re.compile(r'for "([^"]+)": values "([^"]*)" not found in the lookup table "([^"]+)" as "([^"]+)"')
+
+
 def _column(e, col):
     if col:
         return col
@@ -168,21 +420,67 @@ def _message(e, cell) -> str:
     t, note = e.type, e.note
     if t == "type-error":
         kind = note.split('"')[1] if '"' in note else note
-        hint = " (expected ISO YYYY-MM-DD)" if kind.startswith("date") else ""
+        hint = " (expected a real calendar date as YYYY-MM-DD)" if kind.startswith("date") else ""
         return f"'{cell}' is not a valid {kind.split('/')[0]}{hint}"
     if t == "constraint-error":
         if "required" in note:
             return "required value is missing"
         return f"'{cell}' violates {note}"
     if t == "unique-error":
-        return f"duplicate value '{cell}' ({note.replace('position', 'row')})"
+        return f"duplicate value '{cell}' ({_SAME_AS.sub(_ALREADY, note)})"
     if t == "primary-key":
-        return f"duplicate primary key ({note.replace('position', 'row')})"
+        return f"duplicate primary key ({_SAME_AS.sub(_ALREADY, note)})"
     if t == "foreign-key":
+        m = _FK_NOTE.search(note)
+        if m:
+            col, values, table, key = m.groups()
+            return f"unknown reference '{values}': no {key} '{values}' in {table}.csv"
         return f"unknown reference: {note}"
     if t in {"scheme-error", "source-error", "encoding-error", "format-error"}:
         return f"{e.title.lower()}: {note}"
     return f"{e.title.lower()}" + (f": {note}" if note else "")
+
+
+def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tuple[list[DataError], list[DataError]]:
+    """Per-cell rules no Table Schema expresses: ``(errors, warnings)``.
+
+    * ``country`` cells hold ISO 3166-1 alpha-2 codes (``|``-separated).
+    * No text cell starts with ``= + - @`` (or tab/CR): a spreadsheet opening the CSV would run
+      it as a formula. The seeds contain no such text, so this is an error, not an escape.
+    * Text with HTML markup (``<img …>``, ``<b>``) is accepted but warned about, once per
+      column: the briefing escapes it and shows it as text, which is rarely what was meant.
+    """
+    errors, warnings = [], []
+    for name, fields in _schema_fields(desc).items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        where = paths.rel(data_dir / f"{name}.csv")
+        text_cols = [f["name"] for f in fields if f.get("type", "string") == "string"]
+        idx = {c: table.header.index(c) for c in text_cols if c in table.header}
+        markup: dict[str, list[int]] = {}
+        for n, rec in enumerate(table.records, start=2):
+            for col, j in idx.items():
+                v = rec[j]
+                if not v:
+                    continue
+                if v[:1] in FORMULA_PREFIXES:
+                    first = {"\t": "a tab", "\r": "a carriage return"}.get(v[:1], f"'{v[:1]}'")
+                    errors.append(DataError(where, f"text starts with {first}: a spreadsheet would run it as a "
+                                                   "formula (CSV injection); reword it so it starts with a letter "
+                                                   "or digit", n, col))
+                if col == "country":
+                    for code in v.split("|"):
+                        if len(code) == 2 and code.isupper() and code not in ISO_3166_ALPHA2:
+                            errors.append(DataError(where, f"unknown country code '{code}': not an ISO 3166-1 "
+                                                           "alpha-2 code (Syria is SY, Iraq IQ)", n, col))
+                if _MARKUP.search(v):
+                    markup.setdefault(col, []).append(n)
+        for col, rows in markup.items():
+            more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''} in this column)" if len(rows) > 1 else ""
+            warnings.append(DataError(where, f"text contains HTML markup; the briefing shows it as text, "
+                                             f"not as HTML{more}", rows[0], col))
+    return errors, warnings
 
 
 # --------------------------------------------------------------------------- custom checks
@@ -247,6 +545,12 @@ class _Ctx:
 
 def check_seeds(c: _Ctx) -> list[DataError]:
     """Seed files exist, ids match file prefixes, headlines occur, SHA256SUMS match."""
+    return check_sources(c) + check_seed_sums(c)
+
+
+def check_sources(c: _Ctx) -> list[DataError]:
+    """Each source's seed file exists, its id matches the file prefix, its headline occurs in it
+    (``sources.csv`` alone: run with the schema stage, since a wrong id breaks every reference)."""
     errs = []
     for n, r in c.rows("sources"):
         sid, name = r.get("source_id", ""), r.get("seed_file", "")
@@ -258,6 +562,12 @@ def check_seeds(c: _Ctx) -> list[DataError]:
         head = r.get("headline", "")
         if head and sid in c.norm_seeds and normalise(head) not in c.norm_seeds[sid]:
             errs.append(DataError(c.f("sources"), f"headline not found in seed {name}", n, "headline"))
+    return errs
+
+
+def check_seed_sums(c: _Ctx) -> list[DataError]:
+    """The seeds match ``SHA256SUMS`` (when the seeds folder has one)."""
+    errs = []
     sums = c.seeds_dir / "SHA256SUMS"
     if sums.is_file():
         for line in sums.read_text(encoding="utf-8").splitlines():
@@ -465,65 +775,177 @@ def check_wire_groups(c: _Ctx) -> list[DataError]:
 
 
 CHECKS: tuple[Callable[[_Ctx], list[DataError]], ...] = (
-    check_seeds, check_aliases, check_references, check_evidence_coverage, check_quotes,
+    check_seed_sums, check_aliases, check_references, check_evidence_coverage, check_quotes,
     check_dates, check_ranges, check_control, check_wire_groups,
 )
 
 
+def check_geocoded(data_dir: Path, places: list[Row]) -> list[DataError]:
+    """The geocoding lock ``<data_dir>/geocoded/places.csv`` (if the folder exists) has
+    coordinates for every place and is not stale or edited by hand."""
+    folder = data_dir / "geocoded"
+    if not folder.is_dir():
+        return []
+    from .geocode import LOCK_NAME, check_lock
+
+    hint = "run `make geocode`" if data_dir.resolve() == paths.DATA.resolve() else \
+        f"run `make geocode DATA_DIR={paths.rel(data_dir)}`"
+    lock_path = folder / LOCK_NAME
+    if not lock_path.is_file():
+        return [DataError(paths.rel(lock_path), f"geocoding lock file missing; {hint}")]
+    lock, errors, _ = read_csv(lock_path, None)
+    if lock is None:
+        return [DataError(e.file, f"{e.problem}; {hint}", e.row, e.column) for e in errors]
+    if not {"place_id", "lat", "lon"} <= set(lock.header):
+        return [DataError(paths.rel(lock_path), f"not a geocoding lock (no place_id/lat/lon columns); {hint}", 1)]
+    rows = {r["place_id"]: (n, r) for n, r in enumerate(lock.dicts(), start=2)}
+    for n, r in enumerate(places, start=2):
+        pid = r.get("place_id", "")
+        if pid and pid not in rows:
+            errors.append(DataError(paths.rel(data_dir / "places.csv"), f"place '{pid}' has no coordinates: it is not "
+                                    f"in the geocoding lock {paths.rel(lock_path)}; {hint}", n, "place_id"))
+    known = {r.get("place_id") for r in places}
+    for pid, (n, r) in rows.items():
+        if pid not in known:
+            continue
+        for col in ("lat", "lon"):
+            v = _num(r.get(col, ""))
+            bound = 90 if col == "lat" else 180
+            if v is None or not -bound <= v <= bound:
+                got = f"'{r[col]}'" if r.get(col) else "empty"
+                errors.append(DataError(paths.rel(lock_path), f"place '{pid}' has no coordinates "
+                                        f"({col} is {got}); {hint}", n, col))
+                break
+    if errors:
+        return errors
+    try:
+        check_lock(data_dir)
+    except DataError as exc:
+        return [DataError(exc.file, exc.problem.replace("run `make geocode`", hint), exc.row, exc.column)]
+    return []
+
+
 # --------------------------------------------------------------------------- entry points
 
-def validate(data_dir: str | Path | None = None) -> list[DataError]:
-    """All problems in a data folder (empty list = valid). Never raises for bad data."""
+@dataclass
+class Outcome:
+    """What :func:`run` found: ``errors`` (the data cannot be used) and ``warnings`` (harmless
+    inputs that were accepted, e.g. an extra column), each a located one-line :class:`DataError`."""
+
+    errors: list[DataError]
+    warnings: list[DataError]
+
+    def __bool__(self) -> bool:  # truthy = valid
+        return not self.errors
+
+
+def run(data_dir: str | Path | None = None) -> Outcome:
+    """Validate a data folder in stages (see the module docstring). Never raises for bad data."""
     data_dir = paths.resolve(data_dir, paths.DATA)
     if not data_dir.is_dir():
-        return [DataError(paths.rel(data_dir), "data folder not found")]
+        return Outcome([DataError(paths.rel(data_dir), "data folder not found")], [])
+    from . import acled  # an ACLED-format folder has its own reader and checks (briefing/acled.py)
+
+    if acled.is_acled_folder(data_dir):
+        return Outcome(acled.validate(data_dir), [])
     desc, errors = _read_descriptor(data_dir)
-    tables, read_errors = _read_tables(data_dir)
+    tables, read_errors, warnings = read_tables(data_dir, desc)
     errors += read_errors
-    if desc is None:
-        return errors
-    errors += _frictionless(data_dir, {e.file for e in read_errors})
-    ctx = _Ctx(data_dir, tables)
+    if errors or desc is None:
+        return Outcome(_dedupe(errors), _dedupe(warnings))
+
+    # stage 2: schema (Frictionless on the normalised text) and per-cell rules
+    with tempfile.TemporaryDirectory(prefix="briefing-validate-") as tmp:
+        _normalised_copy(data_dir, tables, desc, Path(tmp))
+        errors += _frictionless(Path(tmp), data_dir)
+    cell_errors, cell_warnings = check_cells(data_dir, tables, desc)
+    errors += cell_errors
+    warnings += cell_warnings
+    schemas = _schema_fields(desc)
+    rows = {name: t.dicts([f["name"] for f in schemas[name]]) for name, t in tables.items()}
+    ctx = _Ctx(data_dir, rows)
+    errors += check_sources(ctx)  # one table and the seed files: a wrong id here breaks every reference
+    if errors:
+        return Outcome(_dedupe(errors), _dedupe(warnings))
+
+    # stage 3: cross-table checks
     for check in CHECKS:
         try:
             errors += check(ctx)
         except Exception as exc:  # a check must never turn bad data into a traceback
             errors.append(DataError(paths.rel(data_dir), f"check {check.__name__} could not run: {type(exc).__name__}: {exc}"))
-    return _dedupe(errors)
+    if errors:
+        return Outcome(_dedupe(errors), _dedupe(warnings))
+
+    # stage 4: the geocoding lock
+    errors += check_geocoded(data_dir, rows.get("places", []))
+    return Outcome(_dedupe(errors), _dedupe(warnings))
+
+
+class DataWarning(UserWarning):
+    """A harmless input that was accepted (e.g. a column not in ``datapackage.json``)."""
+
+
+def validate(data_dir: str | Path | None = None) -> list[DataError]:
+    """All problems in a data folder (empty list = valid). Never raises for bad data.
+
+    Warnings are issued as :class:`DataWarning` (Python's :mod:`warnings`), one per line
+    ``file, row N, column 'c': problem``; :func:`run` returns them instead.
+    """
+    outcome = run(data_dir)
+    for w in outcome.warnings:
+        _pywarnings.warn(DataWarning(str(w)), stacklevel=2)
+    return outcome.errors
 
 
 def _dedupe(errors: list[DataError]) -> list[DataError]:
-    """Drop repeated lines; order by table (as in ``TABLES``), then file, then row."""
-    seen, out = set(), []
-    for e in errors:
-        if str(e) not in seen:
-            seen.add(str(e))
-            out.append(e)
+    """Drop repeated lines and fold the same problem in the same column of several rows (one
+    unknown id used 20 times is one problem) into one line naming the first row and counting
+    the others; order by table (as in ``TABLES``), then file, then row."""
     rank = {t: i for i, t in enumerate(TABLES)}
+    ordered = sorted(errors, key=lambda e: (rank.get(Path(e.file).stem, len(TABLES)), e.file, e.row or 0))
+    groups: dict[tuple, list[DataError]] = {}
+    for e in ordered:
+        groups.setdefault((e.file, e.column, e.problem), []).append(e)
+    out = []
+    for (file, column, problem), same in groups.items():
+        rows = sorted({e.row for e in same if e.row is not None})
+        if len(rows) <= 1:
+            out.append(same[0])
+            continue
+        shown = ", ".join(map(str, rows[1:6])) + (f" and {len(rows) - 6} more" if len(rows) > 6 else "")
+        out.append(DataError(file, f"{problem} (also in row{'s' if len(rows) > 2 else ''} {shown})", rows[0], column))
     out.sort(key=lambda e: (rank.get(Path(e.file).stem, len(TABLES)), e.file, e.row or 0))
     return out
 
 
 def row_count(data_dir: Path) -> tuple[int, int]:
     """(number of CSV files, number of data rows) in a valid data folder."""
-    tables, _ = _read_tables(data_dir)
-    return len(tables), sum(len(v) for v in tables.values())
+    tables, _, _ = read_tables(data_dir)
+    return len(tables), sum(len(t.records) for t in tables.values())
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print ``error: …`` / ``warning: …`` lines on stderr (the same lines ``make report`` prints);
+    exit 2 on errors, 0 when the data are valid (warnings included)."""
     parser = argparse.ArgumentParser(prog="python -m briefing validate",
                                      description="Validate the CSVs of a data folder (default: data/).")
     parser.add_argument("--data-dir", default=None, help="data folder (default: data/)")
     args = parser.parse_args(argv)
     data_dir = paths.resolve(args.data_dir, paths.DATA)
-    errors = validate(data_dir)
-    for e in errors:
-        print(e, file=sys.stderr)
-    if errors:
-        print(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in {paths.rel(data_dir)}", file=sys.stderr)
-        return 1
+    outcome = run(data_dir)
+    for w in outcome.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for e in outcome.errors:
+        print(f"error: {e}", file=sys.stderr)
+    if outcome.errors:
+        n = len(outcome.errors)
+        if n > 1:
+            print(f"{n} problems in {paths.rel(data_dir)}", file=sys.stderr)
+        return 2
     files, rows = row_count(data_dir)
-    print(f"ok: {files} files, {rows} rows valid ({paths.rel(data_dir)})")
+    w = len(outcome.warnings)
+    print(f"ok: {files} files, {rows} rows valid ({paths.rel(data_dir)})" + (f", {w} warning{'s' if w != 1 else ''}" if w else ""))
     return 0
 
 

@@ -11,13 +11,17 @@ from briefing import paths
 
 
 class DataCopy:
-    """A copy of ``data/`` (CSVs and datapackage.json only) in a temporary folder."""
+    """A copy of ``data/`` (CSVs and datapackage.json only) in a temporary folder; with
+    ``full=True`` also the geocoding lock and the basemap, so that a build can run on it."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, full: bool = False):
         self.dir = root / "data"
         self.dir.mkdir()
         for p in [*paths.DATA.glob("*.csv"), paths.DATA / "datapackage.json"]:
             shutil.copy(p, self.dir / p.name)
+        if full:
+            for sub in ("geocoded", "basemap"):
+                shutil.copytree(paths.DATA / sub, self.dir / sub)
 
     def read(self, table: str) -> tuple[list[str], list[list[str]]]:
         with (self.dir / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
