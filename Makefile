@@ -95,7 +95,9 @@ data_files = $(wildcard $(DATA_DIR)/datapackage.json) $(foreach t,$(1),$(if $(fi
 $(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call data_files,$$(NB_DATA_$$*)) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
 	@$(PY) -m briefing build notebook $< --params $(PARAMS) --out $@
 
-$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(EXECUTED) $(PACKAGE)
+# Prerequisites longest-first (the territory notebook), so the two parallel jobs end together.
+LONGEST     := $(filter %/03_territory.ipynb,$(EXECUTED))
+$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE)
 	@$(PY) -m briefing build report --params $(PARAMS) --html $(REPORT_DIR)/briefing.html --pdf $(REPORT_DIR)/briefing.pdf $(EXECUTED)
 
 validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem)

@@ -589,7 +589,8 @@ def figure_small_multiples(ctx: AcledTerritory):
     caption = (f"Control of the {len(pts_all):,} places with a recorded change of control, on each panel date "
                f"(up to {_d(ctx.as_of)}): the holder after the latest ACLED transfer before that day, at ACLED's "
                "coordinates. Labels: up to six IS-held places per panel. Borders: Natural Earth.")
-    return figures.save(fig, "fig3_territory_small_multiples", data, ctx.params.figures_dir, caption=caption)
+    return figures.save(fig, "fig3_territory_small_multiples", data, ctx.params.figures_dir, caption=caption,
+                        print_format="png")
 
 
 def web_map(ctx: AcledTerritory):

@@ -139,23 +139,16 @@ def state_on(table: pd.DataFrame, date, ds=None) -> pd.DataFrame:
         active = table[table["control_id"].isin(control_at(ds, d)["control_id"])]
     else:
         active = table[(table["start"].isna() | (table["start"] <= d)) & (table["end"].isna() | (d < table["end"]))]
-    rows = []
-    for place_id, grp in table.groupby("place_id", sort=True):
-        here = active[active["place_id"] == place_id]
-        if len(here):
-            # Several open periods for one place: the one that started last wins.
-            rec = here.sort_values("start", na_position="first").iloc[-1].to_dict()
-            rec["status_kind"] = "held"
-        else:
-            ended = grp[grp["end"].notna() & (grp["end"] <= d)]
-            if ended.empty:
-                continue  # not yet in the data on this date
-            rec = ended.sort_values("end").iloc[-1].to_dict()
-            rec.update(status_kind="lost-unknown", controller=pd.NA, controller_name="taker not reported",
-                       side="other", event_id=rec.get("end_event_id"), start=rec["end"],
-                       start_precision=rec["end_precision"])
-        rows.append(rec)
-    out = pd.DataFrame(rows)
+    # Several open periods for one place: the one that started last wins (vectorised).
+    held = (active.sort_values(["place_id", "start"], na_position="first", kind="stable")
+            .groupby("place_id", sort=True).tail(1).assign(status_kind="held"))
+    # A place with no open period but an ended one was lost to a taker the data do not name.
+    ended = table[~table["place_id"].isin(held["place_id"]) & table["end"].notna() & (table["end"] <= d)]
+    ended = ended.sort_values(["place_id", "end"], kind="stable").groupby("place_id", sort=True).tail(1)
+    lost = ended.assign(status_kind="lost-unknown", controller=pd.NA, controller_name="taker not reported",
+                        side="other", event_id=ended.get("end_event_id"), start=ended["end"],
+                        start_precision=ended["end_precision"])
+    out = pd.concat([held, lost]).sort_values("place_id", kind="stable")
     out["is_held"] = out["side"].eq(IS_SIDE) & out["status_kind"].eq("held")
     return out.sort_values("place_id").reset_index(drop=True)
 
@@ -322,17 +315,26 @@ def shrinking(table: pd.DataFrame, start, end, ds=None) -> pd.DataFrame:
     gdf = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
     discs = {pid: geom.buffer(PROXY_RADIUS_KM.get(int(gp), 10.0) * 1000, quad_segs=32)
              for pid, geom, gp in zip(gdf["place_id"], gdf.geometry, gdf["geo_precision"])}
-    rows = []
-    for day in days:
+    # The state only changes where a control period starts or ends (half-open intervals), so
+    # it is computed once per such boundary and carried forward day by day: same series, a
+    # handful of lookups instead of one per day.
+    bounds = pd.concat([table["start"], table["end"]]).dropna()
+    changes = sorted({days[0], *bounds[(bounds > days[0]) & (bounds <= days[-1])]})
+    per_change = {}
+    for day in changes:
         st = state_on(table, day, ds)
         held = st[st["is_held"]]
         towns = held[held["kind"].isin(MAIN_KINDS)]
         area = unary_union([discs[p] for p in held["place_id"] if p in discs]).area / 1e6 if len(held) else 0.0
         town_area = unary_union([discs[p] for p in towns["place_id"] if p in discs]).area / 1e6 if len(towns) else 0.0
-        rows.append({"date": day.date().isoformat(), "is_held_towns": len(towns), "is_held_places": len(held),
-                     "area_proxy_km2": round(area, 0), "area_proxy_towns_km2": round(town_area, 0),
-                     "area_proxy_other_km2": round(area - town_area, 0),
-                     "is_held_town_names": "; ".join(towns["name"])})
+        per_change[day] = {"is_held_towns": len(towns), "is_held_places": len(held),
+                           "area_proxy_km2": round(area, 0), "area_proxy_towns_km2": round(town_area, 0),
+                           "area_proxy_other_km2": round(area - town_area, 0),
+                           "is_held_town_names": "; ".join(towns["name"])}
+    rows, current = [], None
+    for day in days:
+        current = per_change.get(day, current)
+        rows.append({"date": day.date().isoformat(), **current})
     return pd.DataFrame(rows)
 
 
@@ -471,7 +473,8 @@ def figure_small_multiples(ctx: Context):
         "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
         "towns). Borders: Natural Earth; places: GeoNames. Equal-area projection."
     )
-    return figures.save(fig, "fig3_territory_small_multiples", data, ctx.params.figures_dir, caption=caption)
+    return figures.save(fig, "fig3_territory_small_multiples", data, ctx.params.figures_dir, caption=caption,
+                        print_format="png")
 
 
 def figure_shrinking(ctx: Context):
