@@ -507,7 +507,6 @@ def _arrow(col: pd.Series):
 
 def parse_dates(col: pd.Series) -> pd.Series:
     """``YYYY-MM-DD`` or ACLED's ``17 October 2017``; anything else NaT (pyarrow, vectorised)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = _arrow(col)

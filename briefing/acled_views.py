@@ -149,7 +149,7 @@ def annotate(ds, shown: pd.DataFrame, summaries: dict | None = None) -> pd.DataF
     (event_id → notes) defaults to reading them for these events."""
     if summaries is None:
         summaries = ds.summaries(shown["event_id"])
-    from .chronology import LANE_NAMES, NEUTRAL, NOT_NAMED  # noqa: F401
+    from .chronology import NEUTRAL, NOT_NAMED  # noqa: F401
 
     places = ds.places.set_index("place_id")
     names = dict(zip(ds.actors["actor_id"], ds.actors["name"]))
@@ -520,7 +520,6 @@ def figure_shrinking(ctx: AcledTerritory):
 
 def figure_small_multiples(ctx: AcledTerritory):
     import geopandas as gpd
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     from . import maps
@@ -530,32 +529,17 @@ def figure_small_multiples(ctx: AcledTerritory):
     t = ctx.table
     pts_all = t.drop_duplicates("place_id")[["place_id", "lat", "lon"]]
     n = len(ctx.panels)
-    ncols = 2
-    nrows = -(-(n + 1) // ncols)
-    width = figures.TEXT_WIDTH_IN
-    panel_w = (width - 0.1) / ncols
-    aspect = 1.45
-    panel_h = panel_w / aspect
-    height = nrows * (panel_h + 0.22) + 0.05
-    fig = plt.figure(figsize=(width, height))
+    grid = maps.Grid(n)
+    fig = grid.figure()
     proj = maps._project_layers(ctx.layers)
-    bounds = maps.extent(pts_all, aspect)
+    bounds = maps.extent(pts_all, maps.Grid.ASPECT)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     rows = []
     sides_seen = set()
     ms = 9 if len(pts_all) <= 60 else 4 if len(pts_all) <= 600 else 1.5
     for i, panel in enumerate(ctx.panels):
-        r, c = divmod(i, ncols)
-        left = 0.02 / width + c * (panel_w + 0.06) / width
-        bottom = 1 - (r + 1) * (panel_h + 0.22) / height
-        ax = fig.add_axes([left, bottom, panel_w / width, panel_h / height])
-        ax.set_xticks([])
-        ax.set_yticks([])
-        maps._basemap(ax, proj, bounds)
-        ax.set_xlim(bounds[0], bounds[1])
-        ax.set_ylim(bounds[2], bounds[3])
-        ax.set_aspect("equal", adjustable="box")
+        ax = grid.map_axes(fig, i, proj, bounds)
         ax.set_title(panel.title or panel.label, fontsize=7.5, loc="left", pad=3)
         st = state_on(t, panel.date)
         xy = gpd.GeoSeries(gpd.points_from_xy(st["lon"], st["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
@@ -573,9 +557,7 @@ def figure_small_multiples(ctx: AcledTerritory):
         maps.place_labels(ax, items, [], renderer)
         rows.append(st.assign(panel=panel.label)[["panel", "place_id", "name", "lat", "lon", "controller",
                                                   "controller_name", "side", "start", "control_id"]])
-    r, c = divmod(n, ncols)
-    lax = fig.add_axes([0.02 / width + c * (panel_w + 0.06) / width + 0.02, 1 - (r + 1) * (panel_h + 0.22) / height,
-                        panel_w / width - 0.04, (panel_h + 0.15) / height])
+    lax = grid.legend_axes(fig, inset=0.13)
     lax.axis("off")
     from .territory import SIDE_LABELS
 

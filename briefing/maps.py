@@ -32,7 +32,7 @@ from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
 from matplotlib.transforms import Bbox
 
 from . import figures
-from .territory import EQUAL_AREA, IS_SIDE, MAIN_KINDS, SIDE_LABELS
+from .territory import EQUAL_AREA, IS_SIDE, SIDE_LABELS
 
 PAD_KM = 70
 FOCUS_FILL = "#fbfaf6"
@@ -234,6 +234,53 @@ def zone_numbers(states: pd.DataFrame) -> dict[str, int]:
     return {pid: i + 1 for i, pid in enumerate(zones["place_id"])}
 
 
+class Grid:
+    """The small-multiple layout at A4 text width: two columns of map panels and, in the cell
+    after the last panel, the legend. Shared by the curated and the ACLED maps."""
+
+    NCOLS = 2
+    ASPECT = 1.45  # panel width / height
+
+    def __init__(self, n_panels: int):
+        self.n = n_panels
+        self.width = figures.TEXT_WIDTH_IN
+        self.panel_w = (self.width - 0.1) / self.NCOLS
+        self.panel_h = self.panel_w / self.ASPECT
+        self.nrows = math.ceil((n_panels + 1) / self.NCOLS)
+        self.height = self.nrows * (self.panel_h + 0.22) + 0.05
+
+    def figure(self):
+        return plt.figure(figsize=(self.width, self.height))
+
+    def cell(self, i: int) -> tuple[float, float]:
+        """Left and bottom (figure fraction) of cell ``i``."""
+        r, c = divmod(i, self.NCOLS)
+        return (0.02 / self.width + c * (self.panel_w + 0.06) / self.width,
+                1 - (r + 1) * (self.panel_h + 0.22) / self.height)
+
+    def map_axes(self, fig, i: int, proj: dict, bounds):
+        """Panel ``i``: an axes with the basemap, fixed extent, no ticks, a thin frame."""
+        left, bottom = self.cell(i)
+        ax = fig.add_axes([left, bottom, self.panel_w / self.width, self.panel_h / self.height])
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+            spine.set_color("#888888")
+            spine.set_linewidth(0.5)
+        _basemap(ax, proj, bounds)
+        ax.set_xlim(bounds[0], bounds[1])
+        ax.set_ylim(bounds[2], bounds[3])
+        ax.set_aspect("equal", adjustable="box")
+        return ax
+
+    def legend_axes(self, fig, inset: float = 0.08):
+        """The cell after the last panel, for the legend."""
+        left, bottom = self.cell(self.n)
+        return fig.add_axes([left + inset / self.width, bottom, (self.panel_w - inset) / self.width,
+                             (self.panel_h + 0.15) / self.height])
+
+
 def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_note: str = ""):
     """The figure and the data it draws (one row per panel and place).
 
@@ -242,37 +289,16 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     """
     figures.use_style()
     n = len(panels)
-    ncols = 2
-    nrows = math.ceil((n + 1) / ncols)
-    width = figures.TEXT_WIDTH_IN
-    panel_w = (width - 0.1) / ncols
-    aspect = 1.45
-    panel_h = panel_w / aspect
-    height = nrows * (panel_h + 0.22) + 0.05
-    fig = plt.figure(figsize=(width, height))
+    grid = Grid(n)
+    fig = grid.figure()
     proj = _project_layers(layers)
-    bounds = extent(states, aspect)
+    bounds = extent(states, Grid.ASPECT)
     numbers = zone_numbers(states)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     dropped_all = []
     for i, panel in enumerate(panels):
-        r, c = divmod(i, ncols)
-        left = 0.02 / width + c * (panel_w + 0.06) / width
-        bottom = 1 - (r + 1) * (panel_h + 0.22) / height
-        ax = fig.add_axes([left, bottom, panel_w / width, panel_h / height])
-        ax.set_xlim(bounds[0], bounds[1])
-        ax.set_ylim(bounds[2], bounds[3])
-        ax.set_aspect("equal", adjustable="box")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for s in ax.spines.values():
-            s.set_visible(True)
-            s.set_color("#888888")
-            s.set_linewidth(0.5)
-        _basemap(ax, proj, bounds)
-        ax.set_xlim(bounds[0], bounds[1])
-        ax.set_ylim(bounds[2], bounds[3])
+        ax = grid.map_axes(fig, i, proj, bounds)
         ax.set_title(panel.title or panel.label, fontsize=7.5, loc="left", pad=3)
         here = states[states["step"] == i]
         pts = gpd.GeoSeries(gpd.points_from_xy(here["lon"], here["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
@@ -308,10 +334,7 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
         dropped = place_labels(ax, items, obstacles, renderer)
         dropped_all += [(panel.date.isoformat(), t) for t in dropped]
     # Legend cell
-    r, c = divmod(n, ncols)
-    left = 0.02 / width + c * (panel_w + 0.06) / width
-    bottom = 1 - (r + 1) * (panel_h + 0.22) / height
-    lax = fig.add_axes([left + 0.08 / width, bottom, panel_w / width - 0.08 / width, (panel_h + 0.15) / height])
+    lax = grid.legend_axes(fig)
     lax.axis("off")
     _legend(lax, states, numbers, title_note, renderer)
     fig._briefing_dropped_labels = dropped_all

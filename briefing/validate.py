@@ -80,7 +80,7 @@ from typing import Callable
 
 from . import paths
 from .errors import DataError
-from .sources import normalise, seed_texts, wire_groups
+from .sources import normalise, wire_groups
 
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
 RECORD_KEYS = {"events": "event_id", "control": "control_id", "claims": "claim_id"}

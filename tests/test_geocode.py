@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import math
-import shutil
 import subprocess
 import sys
 import time

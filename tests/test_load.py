@@ -1,7 +1,6 @@
 """The loader: typed tables, validation first (cached), control lookups, wire copies."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from briefing import load as load_mod
