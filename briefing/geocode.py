@@ -552,6 +552,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _content_sha256(path: Path) -> str:
+    """SHA-256 of a CSV's content with the harmless variants normalised (a UTF-8 byte-order
+    mark, Windows line endings), so re-saving places.csv that way does not stale the lock."""
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+    return hashlib.sha256(data).hexdigest()
+
+
 def _lock_text(rows: list[dict]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=LOCK_COLUMNS, lineterminator="\n")
@@ -572,7 +579,7 @@ def geocode_places(data_dir: Path | None = None, basemap_dir: Path | None = None
     meta = {
         "lock": f"{LOCK_NAME}",
         "built_from": "places.csv",
-        "places_sha256": _sha256(src),
+        "places_sha256": _content_sha256(src),
         "lock_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "rows": len(rows),
         "generator": "python -m briefing geocode (briefing/geocode.py)",
@@ -604,7 +611,7 @@ def check_lock(data_dir: Path | None = None) -> None:
         raise DataError(paths.rel(meta_path), f"unreadable lock metadata ({exc}); run `make geocode`") from None
     if not src.is_file():
         raise DataError(paths.rel(src), "file not found (the geocoding lock was built from it)")
-    if _sha256(src) != want_src:
+    if _content_sha256(src) != want_src:
         raise DataError(paths.rel(lock), f"stale: {paths.rel(src)} changed since the lock was built; "
                         "run `make geocode` and review the diff")
     if _sha256(lock) != want_lock:

@@ -1,15 +1,12 @@
 """Basemap layers: present, small, in the bbox, rivers labelled as schematic."""
 from __future__ import annotations
 
-import time
-
 from briefing import basemap, paths
 
 
-def test_layers_load_fast_and_are_small():
-    t = time.perf_counter()
+def test_layers_load_and_are_small():
+    # Load time is a budget measured by `make bench`, not asserted here.
     layers = basemap.load_layers()
-    assert time.perf_counter() - t < 2
     assert set(layers) == {"countries", "lakes", "rivers"}
     total = sum(p.stat().st_size for p in (paths.DATA / "basemap").glob("*.*"))
     assert total < 1.5 * 1024 * 1024
