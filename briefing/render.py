@@ -87,9 +87,10 @@ class Figure:
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {
             "image/png": base64.b64encode(self.png).decode("ascii"),
-            "image/svg+xml": self.svg.decode("utf-8"),
             "text/plain": f"<Figure {self.name}: {self.caption}>",
         }
+        if self.print_format == "svg":  # the SVG travels only when the PDF will use it
+            bundle["image/svg+xml"] = self.svg.decode("utf-8")
         meta = {"image/png": {"width": self.width_px},
                 "briefing": {"figure": self.name, "caption": self.caption, "print": self.print_format}}
         return bundle, meta
