@@ -53,11 +53,12 @@ def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data"
             text = str(val) if col in raw_html_cols else esc(val)
             cells.append(f'<td class="{esc(col_classes.get(col, ""))}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    if len(df) <= SHORT_TABLE_ROWS:
-        classes += " short"  # printed whole on one page, caption and all
-    markup = (f'<table class="{esc(classes)}">{cap}<thead><tr>{head}</tr></thead>'
-              f'<tbody>{"".join(rows)}</tbody></table>')
+    # The caption is a paragraph in a wrapper, not a <caption>: print engines keep a block with
+    # the block after it, but may strand a <caption> at the foot of a page.
+    cap = f'<p class="table-caption">{esc(caption)}</p>' if caption else ""
+    wrap = "tablewrap short" if len(df) <= SHORT_TABLE_ROWS else "tablewrap"  # short: printed whole
+    markup = (f'<div class="{wrap}">{cap}<table class="{esc(classes)}"><thead><tr>{head}</tr></thead>'
+              f'<tbody>{"".join(rows)}</tbody></table></div>')
     plain = df.to_string(index=False, max_colwidth=60)
     return _Output({"text/html": markup, "text/plain": plain})
 
