@@ -114,7 +114,7 @@ refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) 
 	@$(PY) -m briefing build refresh $(NOTEBOOKS)
 
 lab: $(SETUP) ## Open JupyterLab on the notebooks with the project kernel
-	@$(VENV)/bin/jupyter lab notebooks/
+	@$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(SETUP) ## Time each build stage against the floor (imports-only notebooks)
 	@$(PY) -m briefing build bench
