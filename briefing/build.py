@@ -54,10 +54,9 @@ def step_validate(params: dict) -> int:
             print(f"error: {err}", file=sys.stderr)
         return 2
     from .load import load
-    from .overview import data_range
+    from .overview import resolve_as_of
 
-    as_of = P.parse_date("as_of", params.get("as_of"), allow_empty=True)
-    P.resolve_as_of(as_of, *data_range(load(folder, tables=["sources", "events"])))
+    resolve_as_of(load(folder, tables=["sources", "events"]), params.get("as_of"))
     _say("validate", f"{paths.rel(folder)} ok ({time.perf_counter() - t0:.1f} s)")
     return 0
 

@@ -105,11 +105,10 @@ class Window:
 
 def check_window(ds, *, as_of=None, start="2017-07-01", end="", countries="") -> Window:
     """Check ``start``/``end``/``countries`` against each other and the data."""
-    first = ds.events["date"].min().date()
-    last = ds.sources["published"].max().date()
-    if isinstance(as_of, str) or as_of is None:
-        as_of = P.parse_date("as_of", as_of, allow_empty=True)
-    as_of = P.resolve_as_of(as_of, first, last)
+    from .overview import data_range, resolve_as_of
+
+    first = data_range(ds)[0]
+    as_of = resolve_as_of(ds, as_of)
     start_d = P.parse_date("start", start, allow_empty=True) or first
     end_d = P.parse_date("end", end, allow_empty=True) or as_of
     end_d = min(end_d, as_of)

@@ -70,20 +70,11 @@ class Context:
     figures_dir: Path
 
 
-def _data_range(ds) -> tuple[dt.date, dt.date]:
-    from .overview import data_range
-
-    return data_range(ds)
-
-
 def resolve_as_of(ds, as_of) -> dt.date:
-    """Parse ``as_of`` (``""``/None = latest publication in the data) and check its range."""
-    if isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
-        parsed = as_of
-    else:
-        parsed = P.parse_date("as_of", as_of, allow_empty=True)
-    first, last = _data_range(ds)
-    return P.resolve_as_of(parsed, first, last)
+    """``as_of`` checked against the data: :func:`briefing.overview.resolve_as_of`."""
+    from .overview import resolve_as_of as resolve  # late: overview loads the data layer
+
+    return resolve(ds, as_of)
 
 
 #: The tables this notebook reads; the Makefile re-runs it when one of them changes.

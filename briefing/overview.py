@@ -24,6 +24,12 @@ def data_range(ds) -> tuple[dt.date, dt.date]:
     return first, last
 
 
+def resolve_as_of(ds, as_of) -> dt.date:
+    """``as_of`` as text (``YYYY-MM-DD``; empty = the latest publication) or a date, checked
+    against :func:`data_range`: the one resolver every notebook and the build use."""
+    return P.resolve_as_of(P.parse_date("as_of", as_of, allow_empty=True), *data_range(ds))
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What the overview and method notebooks work from."""
@@ -38,8 +44,7 @@ def prepare(data_dir="data", as_of="", figures_dir="figures", geocoded: bool = F
     """Check the parameters, load (and validate) the data, resolve ``as_of`` against it."""
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
     ds = load(p.data_dir)  # every table: the overview and the method section summarise them all
-    first, last = data_range(ds)
-    resolved = P.resolve_as_of(p.as_of, first, last)
+    resolved = resolve_as_of(ds, p.as_of)
     geo = None
     if geocoded and getattr(ds, "kind", "") == "acled":
         geo = ds.geocoded  # ACLED's own coordinates stand in for the geocoding lock
@@ -60,8 +65,8 @@ def header_facts(params: dict) -> dict:
 
     folder = P.data_folder(params.get("data_dir"))
     ds = load(folder)
-    first, last = data_range(ds)
-    as_of = P.resolve_as_of(P.parse_date("as_of", params.get("as_of"), allow_empty=True), first, last)
+    first = data_range(ds)[0]
+    as_of = resolve_as_of(ds, params.get("as_of"))
     if getattr(ds, "kind", "") == "acled":
         return {
             "as_of": as_of.isoformat(), "as_of_date": as_of, "as_of_long": long_date(as_of),

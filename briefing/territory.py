@@ -404,14 +404,13 @@ def setup(data_dir="data", as_of="", figures_dir="figures", key_dates="", **extr
     from .basemap import load_layers
     from .geocode import load_geocoded
     from .load import load
-    from .overview import data_range
+    from .overview import resolve_as_of
 
     if not isinstance(key_dates, str):
         raise ParameterError("key_dates", f"{key_dates!r} is not text; expected '' or 'YYYY-MM-DD,YYYY-MM-DD'")
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir, **extra)
     ds = load(p.data_dir, tables=TABLES)
-    first, last = data_range(ds)
-    resolved = P.resolve_as_of(p.as_of, first, last)
+    resolved = resolve_as_of(ds, p.as_of)
     if _acled(ds):  # an ACLED export: no geocoding lock (ACLED's coordinates), the project's basemap
         from . import acled_views, paths
 
