@@ -35,10 +35,11 @@ endif
 
 NOTEBOOKS   := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED    := $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(NOTEBOOKS))
-PACKAGE     := $(sort $(wildcard briefing/*.py briefing/templates/* briefing/vendor/*))
+PACKAGE     := $(sort $(wildcard briefing/*.py briefing/adapters/*.py briefing/templates/* briefing/vendor/*))
 DATA_FILES  := $(sort $(wildcard $(DATA_DIR)/*.csv $(DATA_DIR)/*.json $(DATA_DIR)/geocoded/*.csv $(DATA_DIR)/basemap/*.geojson))
 SEED_FILES  := $(sort $(wildcard seeds/*.txt))
 PARAMS      := $(BUILD_DIR)/params.json
+FACTS       := $(BUILD_DIR)/facts.json
 
 # Build parameters live in a file that is rewritten only when a value changes, so the graph
 # re-runs the notebooks exactly when DATA_DIR / AS_OF / FIGURES_DIR change. The list of data
@@ -76,29 +77,32 @@ notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into $(BUILD_DIR
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
 # with one line per problem and leaves the last good report untouched.
+# The same step writes the header facts the report prints (title, period, as-of, data version)
+# into $(FACTS), so the report step never loads the data.
 $(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(DATA_LIST) $(SEED_FILES) $(PACKAGE) $(PARAMS)
-	@$(PY) -m briefing build validate --params $(PARAMS)
+	@$(PY) -m briefing build validate --params $(PARAMS) --facts $(FACTS)
 	@touch $@
 
-# The data each notebook reads (the TABLES its module passes to the loader; tests/test_build.py
-# keeps the two in step), so changing one CSV re-runs only the notebooks that read it.
+# The data files each notebook reads, so changing one CSV re-runs only the notebooks that read
+# it: generated from the code (`python -m briefing build deps`: the TABLES of the views each
+# notebook imports, mapped to files by the data folder's adapter) into $(NB_DEPS), which make
+# includes (and regenerates, then restarts, when the package, a notebook or the data list change).
 # Validation (all tables) runs first but, being order-only, does not itself trigger re-runs.
-NB_DATA_01_overview        := sources places actors events control claims evidence
-NB_DATA_02_chronology      := sources places actors events control evidence
-NB_DATA_03_territory       := sources places actors events control evidence geocoded basemap
-NB_DATA_04_figures         := sources places events claims evidence
-NB_DATA_05_sources_method  := sources places actors events control claims evidence geocoded
-# (wildcard: a missing file is the validator's to report, in one line, not make's)
-data_files = $(wildcard $(DATA_DIR)/datapackage.json) $(foreach t,$(1),$(if $(filter geocoded,$(t)),$(wildcard $(DATA_DIR)/geocoded/*),$(if $(filter basemap,$(t)),$(wildcard $(DATA_DIR)/basemap/*.geojson),$(wildcard $(DATA_DIR)/$(t).csv))))
+NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
+ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
+-include $(NB_DEPS)
+endif
+$(NB_DEPS): $(SETUP) $(NOTEBOOKS) $(PACKAGE) $(DATA_LIST) $(PARAMS)
+	@$(PY) -m briefing build deps --params $(PARAMS) $(NOTEBOOKS) > $@.new && mv -f $@.new $@
 
 .SECONDEXPANSION:
-$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call data_files,$$(NB_DATA_$$*)) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
+$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(NB_DATA_$$*) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
 	@$(PY) -m briefing build notebook $< --params $(PARAMS) --out $@
 
 # Prerequisites longest-first (the territory notebook), so the two parallel jobs end together.
 LONGEST     := $(filter %/03_territory.ipynb,$(EXECUTED))
-$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE)
-	@$(PY) -m briefing build report --params $(PARAMS) --html $(REPORT_DIR)/briefing.html --pdf $(REPORT_DIR)/briefing.pdf $(EXECUTED)
+$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE) $(BUILD_DIR)/validated.stamp
+	@$(PY) -m briefing build report --params $(PARAMS) --facts $(FACTS) --html $(REPORT_DIR)/briefing.html --pdf $(REPORT_DIR)/briefing.pdf $(EXECUTED)
 
 validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem)
 	@$(PY) -m briefing validate --data-dir $(DATA_DIR)
@@ -128,13 +132,7 @@ clean: ## Remove build outputs (keeps .venv)
 	rm -rf build reports figures/*.png figures/*.svg figures/*.csv
 
 # ------------------------------------------------------------------------------------------------
-# Bring your own data (ACLED): export, synthetic data, scale benchmark (issue 10). Added as a block;
-# nothing above is changed. An ACLED data folder (no datapackage.json, one ACLED-format CSV) has no
-# per-table CSVs, so there every notebook depends on the folder's CSV instead. This works because
-# the notebooks' prerequisites are secondary-expanded after the whole Makefile has been read.
-ifeq ($(wildcard $(DATA_DIR)/datapackage.json),)
-data_files = $(wildcard $(DATA_DIR)/*.csv)
-endif
+# Bring your own data (ACLED): export, synthetic data, scale benchmark (issue 10).
 
 SYNTH_EVENTS ?= 10000
 SYNTH_SEED   ?= 1

@@ -12,10 +12,10 @@ import sys
 from .errors import BriefingError
 
 COMMANDS = {
-    "validate": ("briefing.validate", "validate the CSVs in a data folder"),
+    "validate": ("briefing.adapters", "validate the CSVs in a data folder"),
     "geocode": ("briefing.geocode", "rebuild the geocoding lock file data/geocoded/places.csv"),
     "build": ("briefing.build", "build steps driven by the Makefile (notebooks, report)"),
-    "export": ("briefing.acled", "write the curated events in ACLED's layout (+ an HXL-tagged copy)"),
+    "export": ("briefing.export", "write the curated events in ACLED's layout (+ an HXL-tagged copy)"),
     "synth": ("briefing.synth", "write seeded synthetic ACLED-format events (scale benchmark)"),
 }
 

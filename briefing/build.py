@@ -2,7 +2,9 @@
 
 Steps
 -----
-``validate``  validate the data folder named in the params file (one line per problem).
+``validate``  validate the data folder named in the params file (one line per problem) and
+              write the report's header facts (``--facts build/facts.json``).
+``deps``      print each notebook's data files as Makefile lines (``NB_DATA_<notebook> := …``).
 ``notebook``  execute one notebook with papermill into ``build/executed/``.
 ``report``    assemble the executed notebooks into ``briefing.html`` and ``briefing.pdf``.
 ``bench``     time every stage against the floor (see :mod:`briefing.bench`).
@@ -39,25 +41,74 @@ def _say(step: str, text: str) -> None:
     print(f"[{step}] {text}", flush=True)
 
 
-def step_validate(params: dict) -> int:
+def step_validate(params: dict, facts: Path | None = None) -> int:
+    """Validate the data folder once (the notebooks reuse the cached success), check ``as_of``
+    against its period and write the header facts the report step prints into ``facts``
+    (JSON; rewritten only when a value changes), so the report never loads the data."""
+    from . import adapters
     from . import params as P
     from .errors import ValidationFailed
-    from .load import ensure_valid
 
     t0 = time.perf_counter()
     folder = P.data_folder(params.get("data_dir"))
     P.parse_date("as_of", params.get("as_of"), allow_empty=True)  # fail on a malformed date first
     try:
-        ensure_valid(folder)  # validates and records the success, so notebooks reuse it
+        adapters.ensure_valid(folder)  # validates and records the success, so notebooks reuse it
     except ValidationFailed as exc:
         for err in exc.errors:
             print(f"error: {err}", file=sys.stderr)
         return 2
-    from .load import load
-    from .overview import resolve_as_of
+    ds = adapters.load(folder, tables=["sources", "events"])
+    as_of = ds.resolve_as_of(params.get("as_of"))
+    if facts is not None:
+        from .overview import facts as header_facts
+        from .report import data_version
 
-    resolve_as_of(load(folder, tables=["sources", "events"]), params.get("as_of"))
+        _write_if_changed(Path(facts), json.dumps(header_facts(ds, as_of, data_version(folder)), indent=1) + "\n")
     _say("validate", f"{paths.rel(folder)} ok ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def notebook_tables(notebook: Path) -> list[str]:
+    """The tables a notebook reads: the union of ``TABLES`` of the view modules it imports
+    (``from briefing import adapters, chronology``), found in its code cells."""
+    import importlib
+    import re
+
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    names = set()
+    for m in re.finditer(r"^from briefing import ([\w, ]+)$", code, re.M):
+        names.update(n.strip() for n in m.group(1).split(","))
+    tables: list[str] = []
+    for name in sorted(names):
+        for t in getattr(importlib.import_module(f"briefing.{name}"), "TABLES", ()):
+            if t not in tables:
+                tables.append(t)
+    return tables
+
+
+def step_deps(params: dict, notebooks: list[Path]) -> int:
+    """Print, for the Makefile to include, each notebook's data files: ``NB_DATA_<stem> := …``
+    (the files that back the tables its views read, as the folder's adapter names them)."""
+    from . import adapters
+    from . import params as P
+
+    folder = P.data_folder(params.get("data_dir"))
+    for nb in notebooks:
+        files = adapters.files(folder, notebook_tables(nb))
+        print(f"NB_DATA_{nb.stem} := " + " ".join(paths.rel(f) for f in files))
     return 0
 
 
@@ -113,10 +164,10 @@ def step_notebook(notebook: Path, params: dict, out: Path) -> int:
     return 0
 
 
-def step_report(executed: list[Path], params: dict, html: Path, pdf: Path) -> int:
+def step_report(executed: list[Path], facts: dict, html: Path, pdf: Path) -> int:
     from . import report
 
-    timings = report.build(executed, params=params, html_path=html, pdf_path=pdf)
+    timings = report.build(executed, facts=facts, html_path=html, pdf_path=pdf)
     _say("report", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + f" → {paths.rel(html)}, {paths.rel(pdf)}")
     return 0
 
@@ -153,6 +204,10 @@ def main(argv: list[str]) -> int:
     sub = ap.add_subparsers(dest="step", required=True)
     v = sub.add_parser("validate")
     v.add_argument("--params", required=True)
+    v.add_argument("--facts", type=Path, default=None, help="write the report's header facts (JSON) here")
+    d = sub.add_parser("deps")
+    d.add_argument("notebooks", nargs="+", type=Path)
+    d.add_argument("--params", required=True)
     n = sub.add_parser("notebook")
     n.add_argument("notebook", type=Path)
     n.add_argument("--params", required=True)
@@ -160,6 +215,7 @@ def main(argv: list[str]) -> int:
     r = sub.add_parser("report")
     r.add_argument("executed", nargs="+", type=Path)
     r.add_argument("--params", required=True)
+    r.add_argument("--facts", required=True, type=Path, help="the header facts the validate step wrote")
     r.add_argument("--html", required=True, type=Path)
     r.add_argument("--pdf", required=True, type=Path)
     sub.add_parser("bench")
@@ -175,7 +231,9 @@ def main(argv: list[str]) -> int:
         return bench.main()
     params = read_params(args.params)
     if args.step == "validate":
-        return step_validate(params)
+        return step_validate(params, args.facts)
+    if args.step == "deps":
+        return step_deps(params, args.notebooks)
     if args.step == "notebook":
         return step_notebook(args.notebook, params, args.out)
-    return step_report(args.executed, params, args.html, args.pdf)
+    return step_report(args.executed, json.loads(args.facts.read_text(encoding="utf-8")), args.html, args.pdf)

@@ -16,7 +16,9 @@ escapes data before building them), figures as PNG on screen and SVG in print (P
 the figure asks for it: see :func:`briefing.figures.save`). ``text/plain``
 and streams are never shown. A notebook that produced an error output fails the build.
 
-Both files are written to a temporary name and renamed into place only when both rendered,
+The header (title, period, as-of date, data version, sources) comes from ``build/facts.json``,
+which the build's validate step writes (:func:`briefing.overview.facts`): this step reads no
+data. Both files are written to a temporary name and renamed into place only when both rendered,
 so a failure leaves the previous report untouched. Nothing depends on the clock: the header
 carries the data version (a SHA-256 over the data and seeds), and the PDF's metadata dates
 come from the data, so two builds from the same inputs are byte-identical.
@@ -40,7 +42,6 @@ from . import paths
 from .errors import BriefingError
 
 TEMPLATES = Path(__file__).with_name("templates")
-TITLE = "The collapse of the Islamic State's territory in Syria and Iraq"
 SKIP_TAGS = {"parameters", "injected-parameters", "nb-only"}
 DATA_SUFFIXES = {".csv", ".json", ".geojson"}
 
@@ -145,13 +146,12 @@ def render(executed: list[Path], medium: str, context: dict) -> str:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
                       keep_trailing_newline=True)
     css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
-    return env.get_template("briefing.html.j2").render(
-        medium=medium, sections=sections, toc=toc, css=css, title=TITLE, **context)
+    return env.get_template("briefing.html.j2").render(medium=medium, sections=sections, toc=toc, css=css, **context)
 
 
 def _pdf_metadata_date(context: dict) -> dt.datetime:
     """A fixed, data-derived timestamp for the PDF's metadata (the as-of date at noon UTC)."""
-    as_of = context.get("as_of_date") or dt.date(2017, 11, 17)
+    as_of = dt.date.fromisoformat(context["as_of"])
     return dt.datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=dt.timezone.utc)
 
 
@@ -164,25 +164,20 @@ def write_pdf(html_text: str, target: Path, context: dict) -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     doc = weasyprint.HTML(string=html_text, base_url=str(paths.ROOT)).render(pdf_tags=True)
     stamp = _pdf_metadata_date(context).strftime("%Y-%m-%dT%H:%M:%SZ")
-    doc.metadata.title = TITLE
+    doc.metadata.title = context["title"]
     doc.metadata.authors = ["briefing (reproducible build)"]
     doc.metadata.created = stamp
     doc.metadata.modified = stamp
     doc.write_pdf(str(target), pdf_tags=True)  # tagged PDF: headings, tables and reading order for screen readers
 
 
-def build_context(executed: list[Path], params: dict) -> dict:
-    """Header facts: period, as-of date and data version, read from the data via the loader."""
-    from .overview import header_facts  # late import: pulls pandas and the loader
-
-    return header_facts(params)
-
-
-def build(executed: list[Path], *, params: dict, html_path: Path, pdf_path: Path) -> dict:
-    """Render both outputs atomically; return the seconds each stage took."""
+def build(executed: list[Path], *, facts: dict, html_path: Path, pdf_path: Path) -> dict:
+    """Render both outputs atomically; return the seconds each stage took. ``facts``: the
+    header facts the build's validate step wrote (title, period, as-of, data version, what the
+    briefing is built from); the report never reads the data itself."""
     timings = {}
     t0 = time.perf_counter()
-    context = build_context(executed, params)
+    context = facts
     web = render(executed, "web", context)
     printable = render(executed, "print", context)
     timings["html"] = time.perf_counter() - t0

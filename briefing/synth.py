@@ -1,7 +1,7 @@
 """Seeded synthetic ACLED-format events for Syria and Iraq (for the scale benchmark and tests).
 
 ``python -m briefing synth --events N --seed S --out DIR`` writes ``DIR/acled_synthetic.csv``
-in ACLED's column layout (:data:`briefing.acled.COLUMNS`). **Synthetic: no row describes a
+in ACLED's column layout (:data:`briefing.adapters.acled.COLUMNS`). **Synthetic: no row describes a
 real event**; only the places are real. Never commit the output (``build/`` is git-ignored;
 the benchmark writes under ``build/bench/``).
 
@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .acled import COLUMNS, ISO_ALPHA3, COUNTRY_NAME, REGION, GOV_REGAINS, NSA_OVERTAKES
+from .adapters.acled import COLUMNS, ISO_ALPHA3, COUNTRY_NAME, REGION, GOV_REGAINS, NSA_OVERTAKES
 
 FILE_NAME = "acled_synthetic.csv"
 TIMESTAMP = 1514764800  # 2018-01-01T00:00:00Z

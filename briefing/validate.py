@@ -63,7 +63,6 @@ that one broken input gives one line and not a cascade of consequences (an unrea
 """
 from __future__ import annotations
 
-import argparse
 import codecs
 import csv
 import datetime as dt
@@ -71,7 +70,6 @@ import hashlib
 import io
 import json
 import re
-import sys
 import tempfile
 import warnings as _pywarnings
 from dataclasses import dataclass, field
@@ -348,12 +346,6 @@ def read_tables(data_dir: Path, desc: dict | None = None) -> tuple[dict[str, Csv
         if table is not None:
             tables[name] = table
     return tables, errors, warnings
-
-
-def _read_tables(data_dir: Path) -> tuple[Tables, list[DataError]]:
-    """Every readable table as a list of string dicts (all columns) and the read errors."""
-    tables, errors, _ = read_tables(data_dir)
-    return {k: t.dicts() for k, t in tables.items()}, errors
 
 
 # --------------------------------------------------------------------------- frictionless
@@ -844,10 +836,6 @@ def run(data_dir: str | Path | None = None) -> Outcome:
     data_dir = paths.resolve(data_dir, paths.DATA)
     if not data_dir.is_dir():
         return Outcome([DataError(paths.rel(data_dir), "data folder not found")], [])
-    from . import acled  # an ACLED-format folder has its own reader and checks (briefing/acled.py)
-
-    if acled.is_acled_folder(data_dir):
-        return Outcome(acled.validate(data_dir), [])
     desc, errors = _read_descriptor(data_dir)
     tables, read_errors, warnings = read_tables(data_dir, desc)
     errors += read_errors
@@ -923,31 +911,3 @@ def row_count(data_dir: Path) -> tuple[int, int]:
     """(number of CSV files, number of data rows) in a valid data folder."""
     tables, _, _ = read_tables(data_dir)
     return len(tables), sum(len(t.records) for t in tables.values())
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Print ``error: …`` / ``warning: …`` lines on stderr (the same lines ``make report`` prints);
-    exit 2 on errors, 0 when the data are valid (warnings included)."""
-    parser = argparse.ArgumentParser(prog="python -m briefing validate",
-                                     description="Validate the CSVs of a data folder (default: data/).")
-    parser.add_argument("--data-dir", default=None, help="data folder (default: data/)")
-    args = parser.parse_args(argv)
-    data_dir = paths.resolve(args.data_dir, paths.DATA)
-    outcome = run(data_dir)
-    for w in outcome.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    for e in outcome.errors:
-        print(f"error: {e}", file=sys.stderr)
-    if outcome.errors:
-        n = len(outcome.errors)
-        if n > 1:
-            print(f"{n} problems in {paths.rel(data_dir)}", file=sys.stderr)
-        return 2
-    files, rows = row_count(data_dir)
-    w = len(outcome.warnings)
-    print(f"ok: {files} files, {rows} rows valid ({paths.rel(data_dir)})" + (f", {w} warning{'s' if w != 1 else ''}" if w else ""))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
