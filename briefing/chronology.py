@@ -726,6 +726,9 @@ class Chronology:
 
     def figure(self):
         sel = self.selection
+        if not len(sel.events):
+            return render.markdown("There is no event to draw between {start} and {end}: the timeline is left out.",
+                                   start=day(sel.window.start), end=day(sel.window.end))
         fig, data = timeline(sel)
         caption = (f"Events between {day((sel.window.start))} and {day((sel.window.end))} "
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
@@ -736,6 +739,8 @@ class Chronology:
     def table(self):
         ev = self.selection.events
         figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
+        if not len(ev):
+            return render.markdown("No event to list in this window.")
         return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"})
 
     def date_rule(self):
@@ -900,7 +905,8 @@ class AggregateChronology:
         sh = self.fr.shown
         tr = sh[sh["controller_after"].notna()]
         c = self.ds.control  # carries each transfer's notes: no need to read them from the events
-        self.events = sh.assign(lane=_lane_vec(sh["country"]),
+        names = dict(zip(self.ds.places["place_id"].astype(object), self.ds.places["name"].astype(object)))
+        self.events = sh.assign(lane=_lane_vec(sh["country"]), place=sh["place_id"].astype(object).map(names),
                                 style=np.where(sh["controller_after"].notna(), "gained", "none"))
         notes = dict(zip(c["event_id"].dropna().astype(object), c.loc[c["event_id"].notna(), "event_summary"]))
         self.changes = annotate(self.ds, tr, notes)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from briefing import chronology, claims, load, paths, territory
+from briefing import build as build_step
+from briefing import chronology, claims, method, overview, paths, territory
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -54,19 +55,24 @@ def pdf_text(pdf: Path) -> str:
 
 # --------------------------------------------------------------------------- the graph
 
-def test_makefile_data_lists_match_what_each_notebook_loads():
+def test_notebook_data_lists_are_generated_from_the_views():
+    """The Makefile keeps no list by hand: it includes what `briefing build deps` prints."""
     text = (paths.ROOT / "Makefile").read_text()
-    declared = {m.group(1): set(m.group(2).split()) for m in re.finditer(r"^NB_DATA_(\w+)\s*:=\s*(.*)$", text, re.M)}
-    everything = set(load.TABLES)
+    assert not re.search(r"^NB_DATA_\w+\s*:=", text, re.M) and "briefing build deps" in text
     expected = {
-        "01_overview": everything,
+        "01_overview": set(overview.TABLES) | set(claims.TABLES),
         "02_chronology": set(chronology.TABLES),
-        "03_territory": set(territory.TABLES) | {"geocoded", "basemap"},
+        "03_territory": set(territory.TABLES),
         "04_figures": set(claims.TABLES),
-        "05_sources_method": everything | {"geocoded"},
+        "05_sources_method": set(method.TABLES),
     }
-    assert declared == expected
-    assert set(declared) == {p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+    found = {p.stem: set(build_step.notebook_tables(p)) for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+    assert found == expected
+    proc = subprocess.run([str(paths.ROOT / ".venv/bin/python"), "-m", "briefing", "build", "deps", "--params",
+                           "/dev/stdin", "notebooks/04_figures.ipynb"], input='{"data_dir": "data"}', cwd=paths.ROOT,
+                          capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["NB_DATA_04_figures", ":=", "data/datapackage.json", "data/sources.csv",
+                                   "data/places.csv", "data/events.csv", "data/claims.csv", "data/evidence.csv"]
 
 
 def test_second_make_does_nothing(first):

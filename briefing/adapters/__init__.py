@@ -45,7 +45,8 @@ def detect(folder) -> ModuleType:
         why = adapter.recognise(folder)
         if why is None:
             return adapter
-        reasons.append(DataError(paths.rel(folder), f"not a {adapter.NAME} folder: {why}"))
+        article = "an" if adapter.NAME[0] in "AEIOU" else "a"
+        reasons.append(DataError(paths.rel(folder), f"not {article} {adapter.NAME} folder: {why}"))
     raise ValidationFailed(reasons)
 
 
