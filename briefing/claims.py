@@ -880,7 +880,7 @@ def key_figures(ds, as_of) -> render._Output:
     """The first page's key-figures box: up to six numbers, each with what it counts, its
     claimant, date and sources.
 
-    ``ds`` is the loaded dataset (:func:`briefing.load.load`); ``as_of`` a ``datetime.date``
+    ``ds`` is the loaded dataset (:class:`briefing.model.Dataset`); ``as_of`` a ``datetime.date``
     or ``YYYY-MM-DD`` string (``""`` = latest publication date in the data). A claim is shown
     only if it exists on ``as_of``: its own date is on or before it *and* an article carrying it
     was published on or before it (later claims do not exist yet). The figures come from

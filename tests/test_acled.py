@@ -4,10 +4,10 @@ the synthetic generator and one full build from synthetic ACLED data (issue 10).
 "Same chronology" (the round trip): export the curated events, import the export as an ACLED
 folder and build the chronology from it; every exported event in the window appears once with
 the same date, date precision (day/week/month), place name, event type (the curated type
-mapped by :data:`briefing.acled.TYPE_MAP` / the transfer rule), actor(s) (an unnamed actor is
+mapped by :data:`briefing.adapters.acled.TYPE_MAP` / the transfer rule), actor(s) (an unnamed actor is
 ACLED's "Unidentified Armed Group (<country>)") and new holder. Not compared: sources (ACLED
 has one source string per event, not the seeds) and the "lost, taker not named" style of
-Hawija (ACLED's transfer sub-events need a taker; see briefing/acled.py).
+Hawija (ACLED's transfer sub-events need a taker; see briefing/adapters/acled.py).
 """
 from __future__ import annotations
 

@@ -410,10 +410,10 @@ def test_case_count():
 def test_start_after_end_package():
     from briefing import chronology
     from briefing.errors import ParameterError
-    from briefing.load import load
+    from briefing.adapters import load
 
     with pytest.raises(ParameterError, match=r"^parameter 'start': 2017-11-10 is after") as exc:
-        chronology.check_window(load(), as_of=dt.date(2017, 11, 17), start="2017-11-10", end="2017-11-01")
+        chronology.check_window(load("data"), as_of=dt.date(2017, 11, 17), start="2017-11-10", end="2017-11-01")
     assert "\n" not in str(exc.value)
 
 
