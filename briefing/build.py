@@ -103,9 +103,10 @@ def step_deps(params: dict, notebooks: list[Path]) -> int:
     """Print, for the Makefile to include, each notebook's data files: ``NB_DATA_<stem> := …``
     (the files that back the tables its views read, as the folder's adapter names them)."""
     from . import adapters
-    from . import params as P
 
-    folder = P.data_folder(params.get("data_dir"))
+    # Never fails: a missing or unreadable folder backs no files, and the validate step, which
+    # runs before any notebook, reports it in one line.
+    folder = paths.resolve(str(params.get("data_dir") or ""), paths.DATA)
     for nb in notebooks:
         files = adapters.files(folder, notebook_tables(nb))
         print(f"NB_DATA_{nb.stem} := " + " ".join(paths.rel(f) for f in files))

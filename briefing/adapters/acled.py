@@ -1,10 +1,12 @@
-"""Bring your own data: ACLED-format events out (export) and in (import), at full-export scale.
+"""The ACLED adapter: an ACLED export (one CSV) read into the model, at full-export scale.
 
 ACLED (Armed Conflict Location & Event Data) publishes one row per event in a fixed column
-layout (:data:`COLUMNS`). This module writes the curated events in that layout and reads an
-ACLED export as a dataset the notebooks can use.
+layout (:data:`COLUMNS`). This module holds that layout and the mapping both ways, and reads
+an ACLED export into a :class:`briefing.model.Dataset` (``has_quotes``, ``has_claims`` and
+``has_publication_dates`` false; ``has_transfers`` when the file has territorial transfers).
+Writing the curated events in this layout is :mod:`briefing.export` (a command).
 
-Export (``make export`` → ``python -m briefing export``)
+Export (``make export`` → ``python -m briefing export``, :mod:`briefing.export`)
 --------------------------------------------------------
 One row per curated event, in :data:`COLUMNS` order, plus an HXL-tagged copy for the
 Humanitarian Data Exchange (the same columns with a second row of hashtags, :data:`HXL`).
@@ -61,8 +63,8 @@ Import (``make report DATA_DIR=<folder>``)
 ------------------------------------------
 A data folder **without** ``datapackage.json`` holding a ``*.csv`` whose header has ACLED's
 core columns (:data:`SIGNATURE`) is an ACLED dataset (exactly one such CSV is allowed).
-:func:`briefing.load.load` then returns an :class:`AcledDataset` whose tables have the
-columns the notebooks use:
+:func:`briefing.adapters.load` then returns a :class:`~briefing.model.Dataset` whose tables
+have the model's columns:
 
 * ``events``: ``event_id`` = ``event_id_cnty``; ``date`` (ISO ``YYYY-MM-DD`` or ACLED's
   ``17 October 2017``); ``time_precision``; ``event_type`` = the **sub-event type** (the finer
@@ -754,6 +756,7 @@ def files(folder: Path, tables) -> list[Path]:
 
 
 def summary(folder: Path) -> str:
+    ensure_valid(folder)  # builds the cache (and its metadata) once
     meta = json.loads((cache_dir(folder) / "meta.json").read_text(encoding="utf-8"))
     return f"ACLED file {meta['csv']}, {meta['rows']:,} events from {meta['first']} to {meta['last']}"
 
