@@ -23,42 +23,48 @@ SETUP       := $(VENV)/.setup-done
 DATA_DIR    ?= data
 AS_OF       ?=
 REPORT_DIR  ?= reports
+# Parameters are data, never code. $(value …) takes each as typed, unexpanded (so even
+# `$(shell …)` in a value stays text), and `export` hands it to Python in the environment.
+# No recipe line below contains a parameter: Python reads BRIEFING_* and checks every value in
+# one place (briefing/params.py: build_params), before anything is written.
+override DATA_DIR   := $(value DATA_DIR)
+override AS_OF      := $(value AS_OF)
+override REPORT_DIR := $(value REPORT_DIR)
+export BRIEFING_DATA_DIR   := $(DATA_DIR)
+export BRIEFING_AS_OF      := $(AS_OF)
+export BRIEFING_REPORT_DIR := $(REPORT_DIR)
+
+# REPORT_DIR becomes a make target name, and make cannot quote: a value with whitespace or one of
+# these characters takes no part in the graph; `make report` then only runs the check, which
+# refuses it in one line (the same list is briefing.params.UNSAFE_CHARS; a test keeps them equal).
+UNSAFE_CHARS := $$ \# % : ; ' " ` \ * ? [ ] = | & < > ( ) { } ! ~ ^ ,
+REPORT_DIR_OK := $(if $(and $(filter 1,$(words $(REPORT_DIR))),$(if $(strip $(foreach c,$(UNSAFE_CHARS),$(findstring $(c),$(REPORT_DIR)))),,ok)),yes)
+
 # A run into another REPORT_DIR keeps its figures and executed notebooks beside it, so it can
-# never overwrite the default build's files.
-ifeq ($(REPORT_DIR),reports)
-FIGURES_DIR ?= figures
-BUILD_DIR   ?= build
+# never overwrite the default build's files (the same rule as briefing.params.build_params).
+ifeq ($(abspath $(REPORT_DIR)),$(abspath reports))
+BUILD_DIR   := build
 else
-FIGURES_DIR ?= $(REPORT_DIR)/figures
-BUILD_DIR   ?= $(REPORT_DIR)/build
+BUILD_DIR   := $(REPORT_DIR)/build
 endif
 
 NOTEBOOKS   := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED    := $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(NOTEBOOKS))
 PACKAGE     := $(sort $(wildcard briefing/*.py briefing/adapters/*.py briefing/templates/* briefing/vendor/*))
-DATA_FILES  := $(sort $(wildcard $(DATA_DIR)/*.csv $(DATA_DIR)/*.json $(DATA_DIR)/geocoded/*.csv $(DATA_DIR)/basemap/*.geojson))
 SEED_FILES  := $(sort $(wildcard seeds/*.txt))
 PARAMS      := $(BUILD_DIR)/params.json
-FACTS       := $(BUILD_DIR)/facts.json
-
-# Build parameters live in a file that is rewritten only when a value changes, so the graph
-# re-runs the notebooks exactly when DATA_DIR / AS_OF / FIGURES_DIR change. The list of data
-# files is kept the same way, so deleting or adding a file re-runs validation (a timestamp
-# cannot show a deletion).
-DATA_LIST   := $(BUILD_DIR)/data-files.txt
-update_if_changed = { cmp -s $(1).new $(1) && rm -f $(1).new || mv -f $(1).new $(1); }
-ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
-$(shell mkdir -p $(BUILD_DIR) && printf '{"data_dir": "%s", "as_of": "%s", "figures_dir": "%s"}\n' \
-  '$(DATA_DIR)' '$(AS_OF)' '$(FIGURES_DIR)' > $(PARAMS).new && $(call update_if_changed,$(PARAMS)) && \
-  printf '%s\n' $(DATA_FILES) > $(DATA_LIST).new && $(call update_if_changed,$(DATA_LIST)))
-endif
+# One digest per input (briefing.params.INPUTS), rewritten only when the input changes: make
+# tracks the data through these files, so a DATA_DIR may hold any character, and deleting or
+# adding a data file is noticed (a timestamp cannot show a deletion).
+INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap
+INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 
 .PHONY: help setup report notebooks validate geocode test refresh lab bench clean lock
 
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "Parameters: DATA_DIR=$(DATA_DIR) AS_OF=$(or $(AS_OF),<latest in data>) REPORT_DIR=$(REPORT_DIR)"
+	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR"
 
 setup: $(SETUP) ## Create .venv, install pinned dependencies, register the Jupyter kernel
 
@@ -71,44 +77,59 @@ $(SETUP): requirements.txt
 	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (briefing)" >/dev/null
 	@touch $@
 
+ifeq ($(REPORT_DIR_OK),yes)
 report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebooks and write the HTML and PDF briefing
 
-notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into $(BUILD_DIR)/executed)
+notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into the build folder's executed/)
+
+# Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
+# PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
+# here with one line, before anything is written.
+$(PARAMS) $(INPUTS) &: $(SETUP) FORCE
+	@$(PY) -m briefing build params
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
-# with one line per problem and leaves the last good report untouched.
-# The same step writes the header facts the report prints (title, period, as-of, data version)
-# into $(FACTS), so the report step never loads the data.
-$(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(DATA_LIST) $(SEED_FILES) $(PACKAGE) $(PARAMS)
-	@$(PY) -m briefing build validate --params $(PARAMS) --facts $(FACTS)
-	@touch $@
+# with one line per problem and leaves the last good report untouched. The same step writes the
+# header facts the report prints (title, period, as-of, data version) into the build folder's
+# facts.json, so the report step never loads the data.
+$(BUILD_DIR)/validated.stamp: $(SETUP) $(INPUTS) $(SEED_FILES) $(PACKAGE) $(PARAMS)
+	@$(PY) -m briefing build validate
 
-# The data files each notebook reads, so changing one CSV re-runs only the notebooks that read
-# it: generated from the code (`python -m briefing build deps`: the TABLES of the views each
-# notebook imports, mapped to files by the data folder's adapter) into $(NB_DEPS), which make
-# includes (and regenerates, then restarts, when the package, a notebook or the data list change).
+# The inputs each notebook reads, so changing one CSV re-runs only the notebooks that read it:
+# generated from the code (`python -m briefing build deps`: the TABLES of the views each notebook
+# imports) into $(NB_DEPS), which make includes (and regenerates, then restarts, when the package
+# or a notebook changes). Each name maps to its digest file in the build folder's inputs/.
 # Validation (all tables) runs first but, being order-only, does not itself trigger re-runs.
 NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
 ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
 -include $(NB_DEPS)
 endif
-$(NB_DEPS): $(SETUP) $(NOTEBOOKS) $(PACKAGE) $(DATA_LIST) $(PARAMS)
-	@$(PY) -m briefing build deps --params $(PARAMS) $(NOTEBOOKS) > $@.new && mv -f $@.new $@
+$(NB_DEPS): $(SETUP) $(NOTEBOOKS) $(PACKAGE)
+	@mkdir -p $(@D) && $(PY) -m briefing build deps $(NOTEBOOKS) > $@.new && mv -f $@.new $@
+input_files = $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,datapackage $(1))
 
 .SECONDEXPANSION:
-$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(NB_DATA_$$*) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
-	@$(PY) -m briefing build notebook $< --params $(PARAMS) --out $@
+$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call input_files,$$(NB_DATA_$$*)) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
+	@$(PY) -m briefing build notebook notebooks/$*.ipynb
 
 # Prerequisites longest-first (the territory notebook), so the two parallel jobs end together.
+# The report step publishes the staged figures and both reports together.
 LONGEST     := $(filter %/03_territory.ipynb,$(EXECUTED))
 $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE) $(BUILD_DIR)/validated.stamp
-	@$(PY) -m briefing build report --params $(PARAMS) --facts $(FACTS) --html $(REPORT_DIR)/briefing.html --pdf $(REPORT_DIR)/briefing.pdf $(EXECUTED)
+	@$(PY) -m briefing build report
+else
+report notebooks: $(SETUP) ## (REPORT_DIR cannot be a make target: the check says why, in one line)
+	@$(PY) -m briefing build params
+endif
+
+FORCE:
+.PHONY: FORCE
 
 validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem)
-	@$(PY) -m briefing validate --data-dir $(DATA_DIR)
+	@$(PY) -m briefing validate
 
 geocode: $(SETUP) ## Rebuild the geocoding lock file data/geocoded/places.csv (offline)
-	@$(PY) -m briefing geocode --data-dir $(DATA_DIR)
+	@$(PY) -m briefing geocode
 
 test: $(SETUP) ## Run pytest (package, data, build) and nbval over the notebooks (strict)
 	@scripts/system-deps.sh --check
@@ -132,18 +153,24 @@ clean: ## Remove build outputs (keeps .venv)
 	rm -rf build reports figures/*.png figures/*.svg figures/*.csv
 
 # ------------------------------------------------------------------------------------------------
-# Bring your own data (ACLED): export, synthetic data, scale benchmark (issue 10).
+# Bring your own data (ACLED): export, synthetic data, scale benchmark (issue 10). An ACLED
+# data folder (no datapackage.json) is one input: every digest in build/inputs/ covers all its
+# files, so any change re-runs every notebook.
+
+.PHONY: export synth bench-scale
 
 SYNTH_EVENTS ?= 10000
 SYNTH_SEED   ?= 1
+export BRIEFING_SYNTH_EVENTS := $(value SYNTH_EVENTS)
+export BRIEFING_SYNTH_SEED   := $(value SYNTH_SEED)
 
 .PHONY: export synth bench-scale
 
 export: $(SETUP) ## Write the curated events in ACLED layout + an HXL copy into REPORT_DIR/export
-	@$(PY) -m briefing export --data-dir $(DATA_DIR) --out $(REPORT_DIR)/export
+	@$(PY) -m briefing export
 
 synth: $(SETUP) ## Write SYNTH_EVENTS synthetic ACLED-format events (SYNTH_SEED) into build/synth/
-	@$(PY) -m briefing synth --events $(SYNTH_EVENTS) --seed $(SYNTH_SEED) --out build/synth
+	@$(PY) -m briefing synth --out build/synth
 
 bench-scale: $(SETUP) ## Build from 10k, 100k and 1M synthetic ACLED events: time, peak memory, HTML size
 	@$(PY) -m briefing.bench_scale

@@ -681,7 +681,7 @@ def fighters_text(ctx: Context):
     lines, values = [], {}
     for i, r in enumerate(rows):
         lines.append(f"- **{{v{i}}}** · {{p{i}}} · {{w{i}}}, {{d{i}}} · {{src{i}}}  \n  "
-                     f"<span class=\"small\">Scope as recorded: {{s{i}}}</span>")
+                     f"*Scope as recorded: {{s{i}}}*")
         values.update({f"v{i}": r["shown"], f"p{i}": r["place"], f"s{i}": r["scope"],
                        f"w{i}": _text(r["claimant"]), f"d{i}": r["when"], f"src{i}": _sources_phrase(r)})
     text = "Estimates of how many IS fighters remained, as the articles report them:\n\n" + "\n".join(lines)

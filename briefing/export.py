@@ -126,9 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m briefing export [--data-dir DIR] [--out DIR]``"""
     ap = argparse.ArgumentParser(prog="python -m briefing export",
                                  description="Write the curated events in ACLED's layout, plus an HXL-tagged copy.")
-    ap.add_argument("--data-dir", default=None, help="curated data folder (default: data/)")
-    ap.add_argument("--out", default=None, help="output folder (default: reports/export)")
+    ap.add_argument("--data-dir", default=os.environ.get("BRIEFING_DATA_DIR") or None,
+                    help="curated data folder (default: $BRIEFING_DATA_DIR, else data/)")
+    ap.add_argument("--out", default=None, help="output folder (default: $BRIEFING_REPORT_DIR/export, else reports/export)")
     args = ap.parse_args(argv)
+    if args.out is None and os.environ.get("BRIEFING_REPORT_DIR"):
+        from .params import build_params
+
+        args.out = build_params().report_dir / "export"  # checked like any REPORT_DIR
     main_csv, hxl_csv, df, left = write_export(args.data_dir, args.out)
     print(f"export: {len(df)} events → {paths.rel(main_csv)}, {paths.rel(hxl_csv)}")
     if len(left):

@@ -69,8 +69,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
 import tempfile
+import unicodedata
 import warnings as _pywarnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,8 +443,29 @@ def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tupl
       it as a formula. The seeds contain no such text, so this is an error, not an escape.
     * Text with HTML markup (``<img …>``, ``<b>``) is accepted but warned about, once per
       column: the briefing escapes it and shows it as text, which is rarely what was meant.
+    * Text with invisible or direction-changing characters (zero-width space, right-to-left
+      override, any Unicode "format" or control character but tab and line breaks) is warned
+      about, once per column: it can make a value read differently from what it holds.
+    * Numbers (``number`` and ``integer`` fields) are finite and at most ``MAX_MAGNITUDE`` in
+      size: ``inf``, ``nan`` and ``1e30`` parse as numbers but are not counts of anything.
+    * Dates (``date`` fields) lie between ``MIN_YEAR`` and ``MAX_YEAR``: ``9999-12-31`` is a
+      real calendar date but a typo here, and beyond what the analysis's date type holds.
     """
     errors, warnings = [], []
+    for name, fields in _schema_fields(desc).items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        where = paths.rel(data_dir / f"{name}.csv")
+        for f in fields:
+            col, kind = f["name"], f.get("type", "string")
+            if col not in table.header or kind not in ("number", "integer", "date"):
+                continue
+            j = table.header.index(col)
+            for n, rec in enumerate(table.records, start=2):
+                problem = check_number(rec[j]) if kind != "date" else check_year(rec[j])
+                if problem:
+                    errors.append(DataError(where, problem, n, col))
     for name, fields in _schema_fields(desc).items():
         table = tables.get(name)
         if table is None:
@@ -451,6 +474,7 @@ def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tupl
         text_cols = [f["name"] for f in fields if f.get("type", "string") == "string"]
         idx = {c: table.header.index(c) for c in text_cols if c in table.header}
         markup: dict[str, list[int]] = {}
+        invisible: dict[str, list[tuple[int, str]]] = {}
         for n, rec in enumerate(table.records, start=2):
             for col, j in idx.items():
                 v = rec[j]
@@ -468,11 +492,61 @@ def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tupl
                                                            "alpha-2 code (Syria is SY, Iraq IQ)", n, col))
                 if _MARKUP.search(v):
                     markup.setdefault(col, []).append(n)
+                hidden = invisible_characters(v)
+                if hidden:
+                    invisible.setdefault(col, []).append((n, hidden))
         for col, rows in markup.items():
             more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''} in this column)" if len(rows) > 1 else ""
             warnings.append(DataError(where, f"text contains HTML markup; the briefing shows it as text, "
                                              f"not as HTML{more}", rows[0], col))
+        for col, rows in invisible.items():
+            more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''} in this column)" if len(rows) > 1 else ""
+            n, hidden = rows[0]
+            warnings.append(DataError(where, f"text contains invisible or direction-changing characters ({hidden}); "
+                                             f"they can make the text read differently from what it holds{more}", n, col))
     return errors, warnings
+
+
+MAX_MAGNITUDE = 1e9  # no count of people, fighters, deaths or km² in an event dataset comes near it
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def check_number(text: str) -> str | None:
+    """Why a number cell is not a usable number (non-finite or absurd), or ``None``."""
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        x = float(t)
+    except ValueError:
+        return None  # not a number at all: the schema check reports it
+    if math.isnan(x):
+        return f"'{t}' is not a number (NaN); leave the cell empty when a value is unknown"
+    if math.isinf(x):
+        return f"'{t}' is infinite; a count or measure must be a finite number"
+    if abs(x) > MAX_MAGNITUDE:
+        return f"{t} is beyond any plausible value (more than {MAX_MAGNITUDE:,.0f}); check the number"
+    return None
+
+
+def check_year(text: str) -> str | None:
+    """Why a date cell lies outside the years a briefing can hold, or ``None``."""
+    t = text.strip()
+    m = re.match(r"^(\d{4})-\d{2}-\d{2}$", t)
+    if m and not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
+        return f"{t} is outside the years {MIN_YEAR}–{MAX_YEAR}; check the date"
+    return None
+
+
+def invisible_characters(text: str) -> str:
+    """Code points of invisible or direction-changing characters in ``text`` (``U+202E RIGHT-TO-
+    LEFT OVERRIDE, …``), or an empty string. Tab and line breaks are allowed."""
+    found = []
+    for ch in dict.fromkeys(text):
+        cat = unicodedata.category(ch)
+        if (cat == "Cf" or (cat == "Cc" and ch not in "\t\n\r")) and ch not in found:
+            found.append(ch)
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in found)
 
 
 # --------------------------------------------------------------------------- custom checks

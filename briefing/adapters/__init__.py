@@ -11,8 +11,6 @@ The registry is :data:`ADAPTERS`, tried in order. An adapter is a module with
 * ``ensure_valid(folder)`` — validate once per change (cached), raise
   :class:`~briefing.errors.ValidationFailed` on errors;
 * ``load(folder, tables) -> Dataset`` — the model (tables read on first use);
-* ``files(folder, tables) -> list[Path]`` — the files those tables are read from (the
-  Makefile's per-notebook dependencies are generated from it);
 * ``summary(ds) -> str`` — what ``make validate`` prints on success.
 
 A new source is one small module with these names and one entry in :data:`ADAPTERS`.
@@ -20,6 +18,7 @@ A folder that no adapter reads gets one line per adapter naming what is missing.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -71,16 +70,6 @@ def load(folder, tables=None) -> Dataset:
     return detect(folder).load(folder, tables)
 
 
-def files(folder, tables) -> list[Path]:
-    """The files that back ``tables`` in ``folder`` (for the build graph); an unreadable
-    folder backs nothing (the validator reports it)."""
-    folder = paths.resolve(folder, paths.DATA)
-    try:
-        return detect(folder).files(folder, tables)
-    except ValidationFailed:
-        return []
-
-
 def open(data_dir="data", as_of="", figures_dir="figures", tables=None, **extra) -> tuple[Dataset, P.Params]:
     """The third cell of every notebook: check the common parameters, load the dataset
     (validated) and resolve ``as_of`` against its period. Returns ``(ds, params)`` with
@@ -97,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m briefing validate",
                                      description="Validate a data folder (default: data/).")
-    parser.add_argument("--data-dir", default=None, help="data folder (default: data/)")
+    parser.add_argument("--data-dir", default=os.environ.get("BRIEFING_DATA_DIR") or None,
+                        help="data folder (default: $BRIEFING_DATA_DIR, which make sets from DATA_DIR, else data/)")
     args = parser.parse_args(argv)
     folder = paths.resolve(args.data_dir, paths.DATA)
     errors, warnings = validate(folder)

@@ -389,8 +389,14 @@ def _arrow(col: pd.Series):
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2100  # the same bounds as the curated tables' dates (validate.check_year)
+MAX_FATALITIES = 100_000  # per event; a larger number is a typo, and sums of them would overflow
+
+
 def parse_dates(col: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` or ACLED's ``17 October 2017``; anything else NaT (pyarrow, vectorised)."""
+    """``YYYY-MM-DD`` or ACLED's ``17 October 2017``, in the years ``MIN_YEAR``–``MAX_YEAR``;
+    anything else NaT (pyarrow, vectorised; ``9999-12-31`` is NaT, not an overflow)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = _arrow(col)
@@ -398,6 +404,9 @@ def parse_dates(col: pd.Series) -> pd.Series:
     if iso.null_count > arr.null_count:
         long = pc.strptime(arr, format="%d %B %Y", unit="s", error_is_null=True)
         iso = pc.coalesce(iso, long)
+    year = pc.year(iso)
+    in_range = pc.and_(pc.greater_equal(year, MIN_YEAR), pc.less_equal(year, MAX_YEAR))
+    iso = pc.if_else(in_range, iso, pa.scalar(None, iso.type))
     out = pd.Series(iso.to_numpy(zero_copy_only=False), index=col.index).astype("datetime64[ns]")
     return out
 
@@ -432,7 +441,8 @@ def check(df: pd.DataFrame, where: str) -> list[DataError]:
     _report(errors, where, dup, "event_id_cnty", lambda v: f"duplicate event id {v!r}", ids)
     dates = parse_dates(df["event_date"])
     _report(errors, where, dates.isna(), "event_date",
-            lambda v: f"{v!r} is not a date (YYYY-MM-DD or '17 October 2017')", df["event_date"])
+            lambda v: f"{v!r} is not a date from {MIN_YEAR} to {MAX_YEAR} (YYYY-MM-DD or '17 October 2017')",
+            df["event_date"])
     for col in ("time_precision", "geo_precision"):
         code = _codes(df[col])
         _report(errors, where, ~code.isin([1, 2, 3]), col, lambda v: f"{v!r} is not a precision code 1, 2 or 3",
@@ -456,8 +466,9 @@ def check(df: pd.DataFrame, where: str) -> list[DataError]:
     if "fatalities" in df.columns:
         v = s("fatalities")
         num = pd.to_numeric(v.replace("", None), errors="coerce")
-        bad = v.ne("") & ~(num.ge(0).fillna(False) & (num.fillna(0) % 1 == 0))
-        _report(errors, where, bad, "fatalities", lambda x: f"{x!r} is not a whole number ≥ 0", df["fatalities"])
+        bad = v.ne("") & ~(num.between(0, MAX_FATALITIES).fillna(False) & (num.fillna(0) % 1 == 0))
+        _report(errors, where, bad, "fatalities",
+                lambda x: f"{x!r} is not a whole number from 0 to {MAX_FATALITIES:,}", df["fatalities"])
     return errors
 
 
@@ -749,10 +760,6 @@ TITLE = "Events in {region}, {first} to {last}"
 DESCRIPTION = ("The data are one ACLED-format CSV ({csv}: {n:,} events): each row is an event as ACLED codes it, "
                "with ACLED's source field; sides are inferred from actor names and type codes, and nothing is "
                "checked against an article.")
-
-
-def files(folder: Path, tables) -> list[Path]:
-    return [_the_csv(folder)]
 
 
 def summary(folder: Path) -> str:

@@ -140,18 +140,6 @@ def summary(folder: Path) -> str:
     return f"{files} files, {rows} rows valid"
 
 
-def files(folder: Path, tables) -> list[Path]:
-    out = [folder / "datapackage.json"]
-    for t in tables:
-        if t == "geocoded":
-            out += sorted(p for p in (folder / "geocoded").glob("*") if p.is_file())
-        elif t == "basemap":
-            out += sorted((folder / "basemap").glob("*.geojson"))
-        else:
-            out.append(folder / f"{t}.csv")
-    return [p for p in out if p.is_file()]
-
-
 def load(data_dir: Path, tables=None) -> Dataset:
     """Validate ``data_dir`` and return its dataset; ``tables`` are read now, others on first use."""
     data_dir = ensure_valid(data_dir)
