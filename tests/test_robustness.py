@@ -438,7 +438,8 @@ def test_start_after_end_notebook(tmp_path):
 
 def test_loader_normalises_harmless_variants(tmp_path, monkeypatch):
     """BOM, CRLF, reordered and extra columns load to exactly the frames data/ loads to."""
-    from briefing import load as load_mod
+    from briefing import adapters
+    from briefing.adapters import curated as load_mod
 
     monkeypatch.setattr(load_mod, "CACHE_DIR", tmp_path / "cache")
     dc = DataCopy(tmp_path)
@@ -446,7 +447,7 @@ def test_loader_normalises_harmless_variants(tmp_path, monkeypatch):
     with pytest.warns(Warning, match="column 'foo'"):
         from briefing.validate import validate
         assert validate(dc.dir) == []
-    got, want = load_mod.load(dc.dir), load_mod.load()
+    got, want = adapters.load(dc.dir), adapters.load("data")
     for name in load_mod.TABLES:
         a, b = getattr(got, name), getattr(want, name)
         assert list(a.columns) == list(b.columns), name
