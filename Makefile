@@ -133,7 +133,7 @@ geocode: $(SETUP) ## Rebuild the geocoding lock file data/geocoded/places.csv (o
 
 test: $(SETUP) ## Run pytest (package, data, build) and nbval over the notebooks (strict)
 	@scripts/system-deps.sh --check
-	+@$(PY) -m pytest --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg
+	@$(PY) -m pytest --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg
 
 refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) so committed outputs are current
 	@$(PY) -m briefing build refresh $(NOTEBOOKS)

@@ -8,6 +8,7 @@ Chromium with its map and slider), and the AS_OF cut-off.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,7 +24,11 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
 
 
 def make(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=paths.ROOT, capture_output=True, text=True)
+    # a standalone make, as a user runs it: under `make test` the parent's jobserver flags would
+    # reach it without the jobserver's file descriptors (subprocess closes them) and make warns
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=paths.ROOT, capture_output=True, text=True,
+                          env=env)
 
 
 def build(folder: Path, *extra: str) -> Path:
