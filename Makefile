@@ -75,7 +75,7 @@ $(SETUP): requirements.txt
 	@# Make the package importable from the venv (and so from its kernel) without a build step.
 	@$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'briefing-project.pth').write_text('$(CURDIR)\n')"
 	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (briefing)" >/dev/null
-	@touch $@
+	@touch $(SETUP)
 
 ifeq ($(REPORT_DIR_OK),yes)
 report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebooks and write the HTML and PDF briefing
