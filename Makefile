@@ -53,6 +53,7 @@ EXECUTED    := $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(NOTEBOOKS))
 PACKAGE     := $(sort $(wildcard briefing/*.py briefing/adapters/*.py briefing/templates/* briefing/vendor/*))
 SEED_FILES  := $(sort $(wildcard seeds/*.txt))
 PARAMS      := $(BUILD_DIR)/params.json
+NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
 # One digest per input (briefing.params.INPUTS), rewritten only when the input changes: make
 # tracks the data through these files, so a DATA_DIR may hold any character, and deleting or
 # adding a data file is noticed (a timestamp cannot show a deletion).
@@ -75,17 +76,18 @@ $(SETUP): requirements.txt
 	@# Make the package importable from the venv (and so from its kernel) without a build step.
 	@$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'briefing-project.pth').write_text('$(CURDIR)\n')"
 	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (briefing)" >/dev/null
-	@touch $@
+	@touch $(SETUP)
 
 ifeq ($(REPORT_DIR_OK),yes)
 report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebooks and write the HTML and PDF briefing
+	@:  # (the parameter step ran while make read the notebook lists: no "Nothing to be done")
 
 notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into the build folder's executed/)
 
 # Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
 # PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
 # here with one line, before anything is written.
-$(PARAMS) $(INPUTS) &: $(SETUP) FORCE
+$(PARAMS) $(INPUTS) $(NB_DEPS) &: $(SETUP) FORCE
 	@$(PY) -m briefing build params
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
@@ -96,16 +98,17 @@ $(BUILD_DIR)/validated.stamp: $(SETUP) $(INPUTS) $(SEED_FILES) $(PACKAGE) $(PARA
 	@$(PY) -m briefing build validate
 
 # The inputs each notebook reads, so changing one CSV re-runs only the notebooks that read it:
-# generated from the code (`python -m briefing build deps`: the TABLES of the views each notebook
-# imports) into $(NB_DEPS), which make includes (and regenerates, then restarts, when the package
-# or a notebook changes). Each name maps to its digest file in the build folder's inputs/.
+# generated from the code (the TABLES of the views each notebook imports; `python -m briefing build
+# deps` prints them) into $(NB_DEPS) by the parameter step, after its checks, so nothing is written
+# for a refused parameter; make includes the file and restarts when it changed. Each name maps to
+# its digest file in the build folder's inputs/.
 # Validation (all tables) runs first but, being order-only, does not itself trigger re-runs.
-NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
+# (not in a dry run, `make -n`: make would run the parameter step to remake the included file)
 ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
 -include $(NB_DEPS)
 endif
-$(NB_DEPS): $(SETUP) $(NOTEBOOKS) $(PACKAGE)
-	@mkdir -p $(@D) && $(PY) -m briefing build deps $(NOTEBOOKS) > $@.new && mv -f $@.new $@
+endif
 input_files = $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,datapackage $(1))
 
 .SECONDEXPANSION:

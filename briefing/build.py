@@ -9,7 +9,8 @@ Steps
 ``validate``  validate the data folder named in the params file (one line per problem) and
               write the report's header facts into ``facts.json`` in the build folder.
 ``deps``      print each notebook's tables as Makefile lines (``NB_DATA_<notebook> := …``),
-              from the ``TABLES`` of the views it imports.
+              from the ``TABLES`` of the views it imports (``params`` writes the same lines
+              into ``notebook-data.mk`` in the build folder, which the Makefile includes).
 ``notebook``  execute one notebook with papermill into ``build/executed/``; its figures go to
               the build's staging folder, never straight to ``figures/``.
 ``report``    assemble the executed notebooks into ``briefing.html`` and ``briefing.pdf``, then
@@ -148,6 +149,10 @@ def step_params() -> int:
     write_if_changed(bp.params_file, json.dumps(bp.notebook_params(), indent=1, sort_keys=True) + "\n")
     for name, digest in P.input_digests(bp.data_dir).items():
         write_if_changed(bp.inputs_dir / f"{name}.sha256", digest + "\n")
+    # the per-notebook input lists the Makefile includes: written after every check, like the rest
+    notebooks = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    write_if_changed(bp.build_dir / "notebook-data.mk",
+                     "".join(f"NB_DATA_{nb.stem} := {' '.join(notebook_tables(nb))}\n" for nb in notebooks))
     return 0
 
 
@@ -186,21 +191,31 @@ def step_validate(params: dict, stamp: Path | None = None, facts: Path | None = 
     return 0
 
 
+def view_tables(name: str) -> tuple[str, ...]:
+    """``TABLES`` of the module ``briefing.<name>``, read from its source (no import: this runs
+    on every ``make``, and the views import pandas and matplotlib)."""
+    import ast
+
+    source = paths.ROOT / "briefing" / f"{name}.py"
+    if not source.is_file():
+        return ()
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "TABLES" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    return ()
+
+
 def notebook_tables(notebook: Path) -> list[str]:
     """The tables a notebook reads: the union of ``TABLES`` of the view modules it imports
     (``from briefing import adapters, chronology``), found in its code cells."""
-    import importlib
-
-    import nbformat
-
-    nb = nbformat.read(str(notebook), as_version=4)
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     names = set()
     for m in re.finditer(r"^from briefing import ([\w, ]+)$", code, re.M):
         names.update(n.strip() for n in m.group(1).split(","))
     tables: list[str] = []
     for name in sorted(names):
-        for t in getattr(importlib.import_module(f"briefing.{name}"), "TABLES", ()):
+        for t in view_tables(name):
             if t not in tables:
                 tables.append(t)
     return tables

@@ -1,4 +1,4 @@
-"""Display helpers the notebooks use to emit report-ready output.
+r"""Display helpers the notebooks use to emit report-ready output.
 
 Everything that leaves a notebook for the briefing goes through here, so escaping and
 determinism are handled once:

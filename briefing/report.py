@@ -158,7 +158,7 @@ def render(executed: list[Path], medium: str, context: dict) -> str:
 
 def _pdf_metadata_date(context: dict) -> dt.datetime:
     """A fixed, data-derived timestamp for the PDF's metadata (the as-of date at noon UTC)."""
-    as_of = dt.date.fromisoformat(context["as_of"])
+    as_of = dt.date.fromisoformat(context["as_of"]) if context.get("as_of") else dt.date(2017, 11, 17)
     return dt.datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=dt.timezone.utc)
 
 
@@ -199,7 +199,7 @@ def write_pdf(html_text: str, target: Path, context: dict) -> list[str]:
     fetcher = offline_fetcher([TEMPLATES, paths.VENDOR, *context.get("local_roots", [])], refused)
     doc = weasyprint.HTML(string=html_text, base_url=str(paths.ROOT), url_fetcher=fetcher).render(pdf_tags=True)
     stamp = _pdf_metadata_date(context).strftime("%Y-%m-%dT%H:%M:%SZ")
-    doc.metadata.title = context["title"]
+    doc.metadata.title = context.get("title", "")
     doc.metadata.authors = ["briefing (reproducible build)"]
     doc.metadata.created = stamp
     doc.metadata.modified = stamp

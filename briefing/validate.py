@@ -461,6 +461,8 @@ def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tupl
             col, kind = f["name"], f.get("type", "string")
             if col not in table.header or kind not in ("number", "integer", "date"):
                 continue
+            if "enum" in f.get("constraints", {}):
+                continue  # a closed list of values: Frictionless already names anything else
             j = table.header.index(col)
             for n, rec in enumerate(table.records, start=2):
                 problem = check_number(rec[j]) if kind != "date" else check_year(rec[j])

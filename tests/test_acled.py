@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -270,3 +271,36 @@ def test_full_build_from_synthetic_acled(tmp_path):
     assert "grey bars count the events per week" in html  # aggregated before drawing
     assert (out / "briefing.pdf").stat().st_size > 10_000
     assert chronology.LABEL_CAP >= 1
+
+
+def _break_cell(tmp_path: Path, line: int, column: str, value: str) -> Path:
+    path = _synthetic(tmp_path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    header = next(csv.reader([lines[0]]))
+    cells = next(csv.reader([lines[line - 1]]))
+    cells[header.index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    lines[line - 1] = buf.getvalue()
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("column,value,expected", [
+    ("fatalities", "1e30", r"'1e30' is not a whole number from 0 to 100,000"),
+    ("fatalities", "inf", r"'inf' is not a whole number from 0 to 100,000"),
+    ("fatalities", "nan", r"'nan' is not a whole number from 0 to 100,000"),
+    ("event_date", "9999-12-31", r"'9999-12-31' is not a date from 1900 to 2100"),
+    ("event_date", "0001-01-01", r"'0001-01-01' is not a date from 1900 to 2100"),
+    ("latitude", "inf", r"'inf' is not a number between -90 and 90"),
+    ("longitude", "nan", r"'nan' is not a number between -180 and 180"),
+])
+def test_numbers_and_dates_that_are_not_numbers_or_dates(tmp_path, column, value, expected):
+    """Issue 13: values that parse but mean nothing are one clear line (row, column), never a
+    negative total from an overflow or a traceback from a date pandas cannot hold."""
+    _break_cell(tmp_path, 7, column, value)
+    errors, _ = acled.validate(tmp_path)
+    assert len(errors) == 1, [str(e) for e in errors]
+    assert re.search(rf"row 7, column '{column}': {expected}", str(errors[0])), str(errors[0])
+    with pytest.raises(ValidationFailed):
+        load(tmp_path)
