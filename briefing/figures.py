@@ -62,6 +62,9 @@ STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": DPI,
     "path.simplify": True,
+    # Labels come from the data: "$" is a dollar sign, never the start of mathtext (which would
+    # restyle a name, or stop the build on an unbalanced "$x^{").
+    "text.parse_math": False,
 }
 
 

@@ -589,7 +589,7 @@ class _Ctx:
         self.norm_seeds: dict[str, str] = {}   # source_id -> normalised text
         for r in tables.get("sources", []):
             p = self.seeds_dir / r.get("seed_file", "")
-            if r.get("seed_file") and p.is_file():
+            if seed_name_ok(r.get("seed_file", "")) and p.is_file():
                 try:
                     self.seeds[r["source_id"]] = p.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
@@ -622,6 +622,12 @@ def check_sources(c: _Ctx) -> list[DataError]:
     errs = []
     for n, r in c.rows("sources"):
         sid, name = r.get("source_id", ""), r.get("seed_file", "")
+        if name and not seed_name_ok(name):
+            # whatever datapackage.json says: a seed is a plain file name in the seeds folder,
+            # never a path that leads elsewhere (``../../etc/passwd`` is not read, let alone quoted)
+            errs.append(DataError(c.f("sources"), f"seed file '{name}' is not a plain file name in "
+                                                  f"{paths.rel(c.seeds_dir)}", n, "seed_file"))
+            continue
         if name and not (c.seeds_dir / name).is_file():
             errs.append(DataError(c.f("sources"), f"seed file '{name}' not found in {paths.rel(c.seeds_dir)}", n, "seed_file"))
             continue
@@ -631,6 +637,11 @@ def check_sources(c: _Ctx) -> list[DataError]:
         if head and sid in c.norm_seeds and normalise(head) not in c.norm_seeds[sid]:
             errs.append(DataError(c.f("sources"), f"headline not found in seed {name}", n, "headline"))
     return errs
+
+
+def seed_name_ok(name: str) -> bool:
+    """A seed file is named by a plain file name (no folder, no ``..``, no hidden file)."""
+    return bool(name) and Path(name).name == name and not name.startswith(".") and "\\" not in name
 
 
 def check_seed_sums(c: _Ctx) -> list[DataError]:

@@ -363,3 +363,19 @@ def test_report_dir_rules_in_python():
     assert bp.build_dir == paths.BUILD
     bp = params.build_params({"BRIEFING_REPORT_DIR": "out/été"})
     assert bp.build_dir == paths.ROOT / "out" / "été" / "build"
+
+
+def test_figure_text_from_data_is_never_mathtext(tmp_path):
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    from briefing import figures
+
+    figures.use_style()
+    fig, ax = plt.subplots()
+    t = ax.set_title(r"Cost $5 to $10, $x^{$")  # an even number of "$": mathtext would restyle, then raise
+    fig.savefig(tmp_path / "t.svg")
+    plt.close(fig)
+    assert t.get_text() in (tmp_path / "t.svg").read_text().replace("&#36;", "$"), "the label was not drawn verbatim"

@@ -191,6 +191,18 @@ def _quote(dc):
     return _row(dc.set("evidence", "ev-2003-us-invasion-of-iraq", "quote", q.replace("ousted", "toppled")))
 
 
+def _seed_traversal(dc):
+    """A data folder whose own datapackage.json drops the seed_file pattern, and a seed_file
+    that climbs out of seeds/: the validator must not read (let alone quote) that file."""
+    desc = json.loads((dc.dir / "datapackage.json").read_text())
+    for res in desc["resources"]:
+        for f in res["schema"]["fields"]:
+            if f["name"] == "seed_file":
+                f.get("constraints", {}).pop("pattern", None)
+    (dc.dir / "datapackage.json").write_text(json.dumps(desc, indent=2))
+    return _row(dc.set("sources", "s004", "seed_file", "../../../../../../etc/passwd"))
+
+
 def _cell(table, key, column, value):
     return lambda dc: _row(dc.set(table, key, column, value))
 
@@ -256,6 +268,9 @@ CASES = [
          F + r"claims\.csv, row {row}, column 'low': '-Infinity' is infinite"),
     Case("date-year-9999", _cell("claims", "cl-albu-kamal-is-fighters", "as_of", "9999-12-31"),
          F + r"claims\.csv, row {row}, column 'as_of': 9999-12-31 is outside the years 1900–2100; check the date$"),
+    Case("seed-path-traversal", _seed_traversal,
+         F + r"sources\.csv, row {row}, column 'seed_file': seed file '\.\./\.\./\.\./\.\./\.\./\.\./etc/passwd' is not a "
+             r"plain file name in seeds$"),
     # --- references and ids ------------------------------------------------------------------
     Case("unknown-place", _cell("events", AIR, "place_id", "rawah"),
          F + r"events\.csv, row {row}, column 'place_id': unknown reference 'rawah': no place_id 'rawah' in places\.csv$"),
