@@ -255,3 +255,14 @@ def test_cli_missing_folder_no_traceback(tmp_path):
     r = _cli("--data-dir", str(tmp_path / "nope"))
     assert r.returncode != 0 and "Traceback" not in r.stdout + r.stderr
     assert "data folder not found" in r.stderr
+
+
+def test_support_table_printed_by_validate():
+    """`python -m briefing validate --supports` prints one line per record and no missing field."""
+    out = subprocess.run([sys.executable, "-m", "briefing", "validate", "--supports"], cwd=paths.ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert lines[0].split()[:6] == ["record", "date", "place", "actor", "controller", "value"]
+    hawija = next(line for line in lines if line.startswith("ev-2017-10-hawija-lost "))
+    assert "not reported" in hawija and "rows " in hawija
+    assert ", 0 missing" in out

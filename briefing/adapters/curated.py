@@ -140,6 +140,15 @@ def summary(folder: Path) -> str:
     return f"{files} files, {rows} rows valid"
 
 
+def support_table(folder: Path) -> str:
+    """The field-by-field support table (:func:`briefing.provenance.support_table`)."""
+    from .. import provenance
+    from .. import validate as v
+
+    tables, _, _ = v.read_tables(folder)
+    return provenance.support_table({k: t.dicts() for k, t in tables.items()})
+
+
 def load(data_dir: Path, tables=None) -> Dataset:
     """Validate ``data_dir`` and return its dataset; ``tables`` are read now, others on first use."""
     data_dir = ensure_valid(data_dir)
