@@ -167,6 +167,7 @@ def step_validate(params: dict, stamp: Path | None = None, facts: Path | None = 
     from . import adapters
     from . import params as P
     from .errors import ValidationFailed
+    from .model import known_on
 
     t0 = time.perf_counter()
     folder = P.data_folder(params.get("data_dir"))
@@ -177,8 +178,9 @@ def step_validate(params: dict, stamp: Path | None = None, facts: Path | None = 
         for err in exc.errors:
             print(f"error: {err}", file=sys.stderr)
         return 2
-    ds = adapters.load(folder, tables=["sources", "events"])
-    as_of = ds.resolve_as_of(params.get("as_of"))
+    full = adapters.load(folder, tables=["sources", "events"])
+    as_of = full.resolve_as_of(params.get("as_of"))
+    ds = known_on(full, as_of)  # the header counts what was known on as_of, like every view
     if facts is not None:
         from .overview import facts as header_facts
         from .report import data_version
@@ -197,6 +199,8 @@ def view_tables(name: str) -> tuple[str, ...]:
     import ast
 
     source = paths.ROOT / "briefing" / f"{name}.py"
+    if not source.is_file():
+        source = paths.ROOT / "briefing" / name / "__init__.py"  # a package (adapters)
     if not source.is_file():
         return ()
     for node in ast.parse(source.read_text(encoding="utf-8")).body:

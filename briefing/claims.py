@@ -66,7 +66,7 @@ NO_CLAIMS = ("This dataset holds no claims: it records events, not the figures (
              "territory) that the articles report, so this section is empty.")
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
-TABLES = ("sources", "places", "events", "claims", "evidence")
+TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
 
 
 def _needs_claims(text: bool):
@@ -457,6 +457,21 @@ def _trace(rec, element: str, label: str) -> dict:
     }
 
 
+def fell_by(ds, place_id, as_of) -> bool:
+    """Whether the data, as known on ``as_of``, record IS losing ``place_id`` by then (an IS
+    control period there that ended on or before ``as_of``): "before X fell" is said only then."""
+    if not isinstance(place_id, str) or not getattr(ds, "has_transfers", False):
+        return False
+    from .words import IS_SIDE
+
+    c = ds.control
+    sides = dict(zip(ds.actors["actor_id"], ds.actors["side"]))
+    end = pd.to_datetime(c["end"].astype("object").replace("", pd.NA), errors="coerce")
+    lost = (c["place_id"] == place_id) & c["controller"].map(lambda a: sides.get(a) == IS_SIDE) \
+        & end.notna() & (end <= pd.Timestamp(as_of))
+    return bool(lost.any())
+
+
 def _by_id(claims: pd.DataFrame) -> dict:
     return {r["claim_id"]: r for r in claims.to_dict("records")}
 
@@ -684,7 +699,8 @@ def fighters_text(ctx: Context):
                      f"*Scope as recorded: {{s{i}}}*")
         values.update({f"v{i}": r["shown"], f"p{i}": r["place"], f"s{i}": r["scope"],
                        f"w{i}": _text(r["claimant"]), f"d{i}": r["when"], f"src{i}": _sources_phrase(r)})
-    text = "Estimates of how many IS fighters remained, as the articles report them:\n\n" + "\n".join(lines)
+    text = ("Estimates of how many IS fighters remained, as the articles report them:" if len(rows) > 1 else
+            "The one estimate of how many IS fighters remained, as the articles report it:") + "\n\n" + "\n".join(lines)
     if len(rows) > 1:
         text += ("\n\nThese are **not** competing counts of one thing: they come from different claimants, "
                  "refer to different areas and were reported on different days, so the briefing neither "
@@ -850,8 +866,12 @@ def territory_text(ctx: Context):
     front = _select(visible_claims(ctx.ds, ctx.as_of), "distance of a front")
     if front:
         bits = "; ".join(f"{r['shown']} ({_short_claimant(r['claimant'])}, {r['when']})" for r in front)
-        parts.append("Before Albu Kamal fell, Syrian government forces were reported {fb} from the town.")
-        values.update(fb=bits)
+        town = front[0]["place"]
+        if fell_by(ctx.ds, front[0].get("place_id"), ctx.as_of):
+            parts.append("Before {ft} fell, Syrian government forces were reported {fb} from the town.")
+        else:
+            parts.append("Syrian government forces were reported {fb} from {ft}.")
+        values.update(fb=bits, ft=town)
     if not parts:
         return render.markdown("No territorial figure had been reported by {d}.", d=format_date(ctx.as_of))
     return render.markdown(" ".join(parts), **values)
@@ -866,11 +886,12 @@ def territory_text(ctx: Context):
 KEY_FIGURES = [
     (SHARE_LOST, "of the cross-border \u201ccaliphate\u201d lost"),
     (DISPLACED, "people fled the fighting in Deir Ezzor governorate, half of them children"),
-    ("cl-border-is-fighters", "IS fighters left in the Euphrates valley border area"),
-    ("cl-albu-kamal-is-fighters", "IS fighters around Albu Kamal before its fall"),
+    ("cl-border-is-fighters", "IS fighters left in the whole Euphrates valley border area"),
+    ("cl-albu-kamal-is-fighters", "IS fighters around Albu Kamal{before_fall}"),
     (SHARE_HELD, "of Deir Ezzor province still held by IS, much of it desert"),
     ("cl-deir-ezzor-villages-held", "desert villages along the Euphrates still held (\u201csome two dozen\u201d)"),
     ("cl-albu-kamal-front-distance-nov3", "distance of Syrian government forces from Albu Kamal"),
+    ("cl-al-qaim-area-is-fighters", "IS fighters left around Al-Qaim and Rawa in Iraq"),
     (CITY_POPULATION, "people lived in Deir Ezzor city before the war"),
 ]
 MAX_KEY_FIGURES = 6
@@ -893,7 +914,8 @@ def key_figures(ds, as_of) -> render._Output:
         return render.markdown(NO_CLAIMS)
     cutoff = ds.resolve_as_of(as_of)
     by_id = _by_id(visible_claims(ds, cutoff))
-    chosen = [(by_id[cid], what) for cid, what in KEY_FIGURES if cid in by_id][:MAX_KEY_FIGURES]
+    chosen = [(by_id[cid], what.format(before_fall=" before its fall" if fell_by(ds, by_id[cid].get("place_id"), cutoff)
+                                       else "")) for cid, what in KEY_FIGURES if cid in by_id][:MAX_KEY_FIGURES]
     if not chosen:
         text = f"No figures had been reported by {format_date(cutoff)}."
         return render.html_block(f'<p class="small">{render.esc(text)}</p>', text)

@@ -14,7 +14,7 @@ import pandas as pd
 from . import params as P
 from . import render
 from .model import Dataset
-from .words import day
+from .words import counted, day, day_long, names
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
@@ -59,13 +59,12 @@ GEO_PRECISION_LABEL = {1: "the named town itself", 2: "near or part of a town", 
 def sources_table(ds, as_of=None) -> render._Output:
     """Every source published by ``as_of`` with outlet, date (and how it was established), wire
     agency, file and wire-story group (sources in one group are reposts of one story, not
-    independent). The caption counts the later articles left out."""
+    independent). ``ds`` is the dataset as known on ``as_of``: later articles are not in it,
+    and the caption does not hint at them."""
     if not ds.has_publication_dates:
         return _cited_sources(ds)
     s = _published_by(ds, as_of)
-    later = len(ds.sources) - len(s)
-    caption = "Sources" + (f" published by {day(pd.Timestamp(as_of))} ({later} later article"
-                           f"{'s' if later > 1 else ''} not used in this as-of view)" if later else "")
+    caption = "Sources" + (f" published by {day(pd.Timestamp(as_of))}" if as_of is not None else "")
     rows = pd.DataFrame({
         "Source": s["source_id"],
         "Headline": s["headline"],
@@ -95,18 +94,54 @@ def publication_notes(ds, as_of=None) -> render._Output:
     return render._Output({"text/markdown": text, "text/plain": text})
 
 
+def _is_derived(derivation) -> bool:
+    return isinstance(derivation, str) and derivation.lower().startswith("derived")
+
+
+def _undated(basis) -> bool:
+    """An event the articles do not date: its ``date_basis`` says so (dated by rule)."""
+    return isinstance(basis, str) and basis.lower().startswith(("not dated", "undated"))
+
+
+def _year_only(basis) -> bool:
+    return isinstance(basis, str) and basis.lower().startswith("year only")
+
+
 def counts(ds, geocoded: pd.DataFrame | None = None) -> dict:
-    """The numbers the method text quotes."""
-    ev = ds.events
+    """The numbers the method and limitations text quote, from the dataset as known on
+    ``as_of`` (:func:`briefing.model.known_on`)."""
+    from .model import corroboration
+
+    ev, cl, ct, src = ds.events, ds.claims, ds.control, ds.sources
+    derived = cl["derivation"].map(_is_derived)
+    own_voice = ~derived & (cl["claimant_id"].isna() | cl["claimant_id"].astype(object).eq(""))
+    claimed = cl[~derived & ~own_voice]
+    claimants = list(dict.fromkeys(str(c).split(" (")[0] for c in claimed["claimant"].dropna()))
+    corr = corroboration(ds)
+    dated_end = ct["event_id"].notna() | ct["end_event_id"].notna()
+    agency = src["agency"].astype(object)
     out = {
         "n_events": len(ev),
+        "n_undated": int(ev["date_basis"].map(_undated).sum()),
+        "years_only": sorted({d.year for d, b in zip(ev["date"], ev["date_basis"]) if _year_only(b)}),
         "n_places": len(ds.places),
         "n_actors": len(ds.actors),
-        "n_control": len(ds.control),
-        "n_claims": len(ds.claims),
+        "n_control": len(ct),
+        "n_control_dated": int(dated_end.sum()),
+        "n_control_reported": int((~dated_end).sum()),
+        "n_claims": len(cl),
+        "n_claims_number": int(cl["value"].notna().sum()),
+        "n_claims_claimed": len(claimed),
+        "n_claims_own": int(own_voice.sum()),
+        "n_claims_derived": int(derived.sum()),
+        "claimants": claimants,
         "n_quotes": len(ds.evidence),
-        "n_sources": len(ds.sources),
-        "n_wire_groups": ds.sources["wire_group"].nunique(),
+        "n_sources": len(src),
+        "n_inferred_dates": int(src["published_basis"].astype(object).str.lower().str.startswith("inferred").sum()),
+        "agencies": {a: int(n) for a, n in agency[agency.notna() & agency.ne("")].value_counts().items()},
+        "n_wire_groups": src["wire_group"].nunique(),
+        "n_records": len(corr),
+        "n_single": int((corr["n_independent"] == 1).sum()),
     }
     for p in (1, 2, 3):
         out[f"events_p{p}"] = int((ev["time_precision"] == p).sum())
@@ -120,11 +155,14 @@ def counts(ds, geocoded: pd.DataFrame | None = None) -> dict:
 METHOD = """\
 ### How the data were made
 
-Every row in the data comes from the {n_sources} articles and nothing else. {n_events} dated events,
-{n_places} places, {n_actors} actors, {n_control} periods of territorial control and {n_claims}
-figures were transcribed by hand; each event, control period and figure carries at least one
-verbatim quote ({n_quotes} in all), and the build refuses to run unless every quote is found in the
-text of its article (only whitespace, typographic quotes and dashes are normalised). Derived
+Every event, control period and figure in the data comes from {the_articles} and nothing else;
+positions come from the GeoNames gazetteer and Natural Earth, and what the data infer rather than
+read (a publication date, an actor named only by context) is marked in the rows. {events_w},
+{control_w} and {claims_w} ({numbered}) were transcribed by hand; they name {places_w} and
+{actors_w}. Each record carries at least one verbatim quote ({quotes_w} in all), and the build
+refuses to run unless every quote is found in the text of its article (only whitespace,
+typographic quotes and dashes are normalised). Each quote also says who asserts it (the outlet or
+a named claimant, with the verb as printed) and which fields of its record it supports. Derived
 numbers (for example "half of 350,000") are marked as derived and name what they derive from.
 
 **Dates and their precision.** Dates follow ACLED's convention: precision 1 is a day
@@ -132,22 +170,26 @@ numbers (for example "half of 350,000") are marked as derived and name what they
 Relative dates were resolved against the article's publication date ("Friday" in an article of
 Friday 3 November is 3 November; "last month" in an article of 5 November is October, precision 3).
 A month-only date is stored as the first of the month and drawn as a span over the whole month,
-never as a point; year-only background dates (2003, 2011, 2014) are stored the same way, as
-ACLED has no coarser code. The rule used for each event is kept in its `date_basis` column.
+never as a point{years_sentence} {undated_sentence} The rule used for each event is kept in its
+`date_basis` column.
 
 **Independent sources.** Some articles repeat one agency story. Near-duplicate text is detected
 by comparing the articles' word sequences; articles above the threshold form one wire-story group
-and count once when a fact's corroboration is counted. The {n_sources} articles form
-{n_wire_groups} such groups.
+and count once when a fact's corroboration is counted. {groups_sentence}
 
-**Territorial control.** Who held a place on a date is looked up in the control periods, each of
-which starts or ends with a dated event in the data. A period whose start the articles do not
-state (IS held the place before the period covered) has an empty start.
+**Territorial control.** Who held a place on a date is looked up in the control periods:
+{control_sentence} A period whose start the articles do not state has an empty start (held before
+the first article reports it). A period that no article closes is held only up to its latest
+report; after that the briefing says "last reported <date> (source)" and does not count it as held.
+
+**What was known when.** The briefing shows what had been published by its as-of date: sources
+published later do not exist for it, and neither do the records only they report; a start or end
+of a control period is known only once an article reports the event that makes it.
 
 **Geocoding.** Places were matched offline to the GeoNames gazetteer (CC BY 4.0) by name and every
 spelling the articles use, within the place's country; {n_geonames} places have a GeoNames ID.
-Places that are not towns (a border post, a camp, a province, a desert area) take the position of
-a representative town or a centroid. Geographic precision follows ACLED: {geo_p1} places are
+Places that are not towns (a border post, a province, a desert area) take the position of a
+representative town or a centroid. Geographic precision follows ACLED: {geo_p1} places are
 the named town itself (1), {geo_p2} near or part of a town (2), {geo_p3} a larger region (3).
 Borders come from Natural Earth (public domain).
 """
@@ -155,45 +197,101 @@ Borders come from Natural Earth (public domain).
 LIMITATIONS = """\
 ### Limitations
 
-- **Few and related sources.** Five articles, most of them copies of Agence France-Presse copy
-  republished by other sites; several facts rest on one wire story. Corroboration counts are
-  therefore small and say nothing about accuracy.
-- **Claims, not measurements.** Every figure is a claim by a party to the conflict, a monitor or a
-  charity (the US-led coalition, US officials, the Syrian Observatory for Human Rights, Save the
-  Children), reported by the press; none could be checked independently. Estimates that refer to
-  different areas or dates are shown side by side and never averaged.
-- **Points for areas.** Control is recorded per named place; the map draws towns as points and
-  holdout areas as approximate zones. The size of the territory IS held is not known from the
-  articles; any area figure in this briefing is a labelled proxy.
-- **Inferred dates.** Two articles print no date; their publication dates are inferred from the
-  events they report (see the sources table).
-- **A snapshot.** {snapshot} Nothing after that date is known to this briefing, and the
-  holdouts listed are those the articles name.
+- **Few and related sources.** {sources_sentence} {single_sentence} Corroboration counts are
+  therefore small and say nothing about accuracy; two articles relaying one claimant's statement
+  still carry one claim.
+- **Claims, not measurements.** {claims_sentence} None could be checked independently. Estimates
+  that refer to different areas or dates are shown side by side and never averaged.
+- **Points for areas.** Control is recorded per place the articles name or describe; the map draws
+  towns as points and holdout areas as approximate zones. The size of the territory IS held is not
+  known from the articles (they give shares, not areas); any area figure in this briefing is a
+  labelled proxy.
+{inferred_line}- **A snapshot.** {snapshot} Nothing published after that date is known to this briefing. The
+  holdouts listed are the places the articles report as held, each shown as held only up to its
+  latest report.
 """
+
+
+def _method_values(ds, geocoded) -> dict:
+    c = counts(ds, geocoded)
+    c.setdefault("n_geonames", "—")
+    for p in (1, 2, 3):
+        c.setdefault(f"geo_p{p}", "—")
+    n = c["n_sources"]
+    years = c["years_only"]
+    c.update(
+        the_articles=("the one article" if n == 1 else f"the {counted(n, 'article', words=True)}")
+        + (f" published by {day_long(ds.known_on)}" if getattr(ds, "known_on", None) else ""),
+        events_w=counted(c["n_events"], "dated event"), control_w=counted(c["n_control"], "period") + " of territorial control",
+        claims_w=counted(c["n_claims"], "figure"), numbered=f"{c['n_claims_number']} with a number",
+        places_w=counted(c["n_places"], "place"), actors_w=counted(c["n_actors"], "actor"),
+        quotes_w=f"{c['n_quotes']:,}",
+        years_sentence=(f"; year-only background dates ({', '.join(str(y) for y in years)}) are stored the same way, "
+                        "as ACLED has no coarser code." if years else "."),
+        undated_sentence=(f"{counted(c['n_undated'], 'event')} the articles do not date {'is' if c['n_undated'] == 1 else 'are'} "
+                          "dated by rule: a statement with no date of its own is dated to the first day of the week "
+                          "that ends with its report, with precision 2, so its bar never runs past the report."
+                          if c["n_undated"] else ""),
+        groups_sentence=(f"The {counted(n, 'article', words=True)} form "
+                         f"{counted(c['n_wire_groups'], 'such group', 'such groups', words=True)}."
+                         if n > 1 else "With one article there is nothing to group."),
+        control_sentence=(f"{counted(c['n_control_dated'], 'period')} start or end with a dated event in the data; "
+                          f"{c['n_control_reported']} are only reported as held, with no start or end."
+                          if c["n_control_reported"] else
+                          f"each of the {c['n_control']} starts or ends with a dated event in the data."),
+    )
+    return c
 
 
 def method_markdown(ds, geocoded: pd.DataFrame | None = None) -> render._Output:
     if not ds.has_quotes:
         return _events_method(ds, geocoded)
-    c = counts(ds, geocoded)
-    c.setdefault("n_geonames", "—")
-    for p in (1, 2, 3):
-        c.setdefault(f"geo_p{p}", "—")
-    text = METHOD.format(**c)  # only counts are filled in: no CSV text, nothing to escape
+    text = METHOD.format(**_method_values(ds, geocoded))  # counts and fixed words only: nothing to escape
     return render._Output({"text/markdown": text, "text/plain": text})
 
 
 def limitations_markdown(ds, as_of=None) -> render._Output:
-    """The limitations; the last one states the cut-off this briefing was built for."""
+    """The limitations, each sentence computed from the dataset as known on ``as_of``; the last
+    one states the cut-off this briefing was built for."""
     if not ds.has_quotes:
         text = EVENTS_LIMITATIONS + ("" if ds.has_transfers else EVENTS_NO_TRANSFERS)
         return render._Output({"text/markdown": text, "text/plain": text})
+    c = counts(ds)
+    n = c["n_sources"]
+    esc = render.esc
+    agencies = "; ".join(f"{counted(k, 'article', words=True)} name{'s' if k == 1 else ''} {esc(a)} as the agency"
+                         for a, k in c["agencies"].items())
+    reposts = n - c["n_wire_groups"]
+    sources_sentence = (f"{counted(n, 'article', words=True).capitalize()}"
+                        + (f"; {agencies} (a byline or a photo credit)" if agencies else "")
+                        + (f"; {counted(reposts, 'article', words=True)} {'is a repost' if reposts == 1 else 'are reposts'} "
+                           "of another's story" if reposts > 0 else "") + ".")
+    single_sentence = (f"{c['n_single']} of the {counted(c['n_records'], 'record')} rest on a single independent report."
+                       if c["n_records"] else "")
+    parts = []
+    if c["n_claims_claimed"]:
+        who = names([esc(x) for x in c["claimants"]])
+        parts.append(f"{c['n_claims_claimed']} of the {counted(c['n_claims'], 'figure')} are claims by a named party, "
+                     f"monitor or charity ({who}), reported by the press")
+    if c["n_claims_own"]:
+        parts.append(f"{c['n_claims_own']} {'is' if c['n_claims_own'] == 1 else 'are'} the articles' own statements")
+    if c["n_claims_derived"]:
+        parts.append(f"{c['n_claims_derived']} {'is' if c['n_claims_derived'] == 1 else 'are'} derived here from a "
+                     "stated number, and marked so")
+    claims_sentence = ("; ".join(parts) + ".") if parts else "No figure had been reported."
+    claims_sentence = claims_sentence[:1].upper() + claims_sentence[1:]
+    k = c["n_inferred_dates"]
+    inferred_line = (f"- **Inferred dates.** {counted(k, 'article', words=True).capitalize()} print{'s' if k == 1 else ''} "
+                     f"no date; {'its publication date is' if k == 1 else 'their publication dates are'} inferred from "
+                     "the events reported, as the earliest possible date (see the sources table).\n" if k else "")
     last = ds.sources["published"].max().date()
-    if as_of is None or as_of >= last:
-        snapshot = f"The articles end on {day(pd.Timestamp(last))}."
+    if getattr(ds, "known_on", None) is not None and ds.known_on > last or as_of is not None and as_of > last:
+        snapshot = (f"This briefing is cut off on {day(pd.Timestamp(as_of or ds.known_on))}; the latest article it "
+                    f"uses was published on {day(pd.Timestamp(last))}.")
     else:
-        snapshot = f"This briefing is cut off on {day(pd.Timestamp(as_of))}: it uses what had been published by then."
-    text = LIMITATIONS.format(snapshot=snapshot)
+        snapshot = f"This briefing is cut off on {day(pd.Timestamp(last))}, the date of the latest article it uses."
+    text = LIMITATIONS.format(sources_sentence=sources_sentence, single_sentence=single_sentence,
+                              claims_sentence=claims_sentence, inferred_line=inferred_line, snapshot=snapshot)
     return render._Output({"text/markdown": text, "text/plain": text})
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from . import params as P
 from . import paths
+from .errors import ParameterError
 from .words import IS_SIDE
 
 #: ``evidence.asserted_by`` for a source that states the record in its own voice
@@ -62,6 +63,11 @@ class Dataset:
     has_attribution: bool
     has_publication_dates: bool
     n_events: int
+    #: the earliest publication date (sources with publication dates only): ``as_of`` may not
+    #: precede it, since nothing was known before it
+    first_published: dt.date | None = None
+    #: the knowledge cut-off this dataset was filtered to (:func:`known_on`), else None
+    known_on: dt.date | None = None
     #: reads one table (``name``, optional ``columns``); set by the adapter
     reader: Callable[[str, list[str] | None], pd.DataFrame] = field(repr=False, default=None)
     frames: dict = field(default_factory=dict, repr=False)
@@ -88,11 +94,98 @@ class Dataset:
 
     def resolve_as_of(self, as_of) -> dt.date:
         """``as_of`` as text (``YYYY-MM-DD``; empty = the end of :attr:`period`) or a date,
-        checked against :attr:`period`: the one resolver the notebooks and the build use."""
-        return P.resolve_as_of(P.parse_date("as_of", as_of, allow_empty=True), *self.period)
+        checked against :attr:`period` and, for sources with publication dates, refused before
+        :attr:`first_published` (one line naming that date): the one resolver the notebooks and
+        the build use."""
+        d = P.parse_date("as_of", as_of, allow_empty=True)
+        if d is not None and self.first_published is not None and d < self.first_published:
+            raise ParameterError("as_of", f"{d.isoformat()} is before the first publication in the data, "
+                                          f"{self.first_published.isoformat()}: as_of is a knowledge cut-off "
+                                          "and nothing had been published by then")
+        return P.resolve_as_of(d, *self.period)
 
     def __repr__(self) -> str:
         return f"Dataset({paths.rel(self.data_dir)}: {self.n_events} events, {self.title!r})"
+
+
+# --------------------------------------------------------------------------- knowledge cut-off
+#: the tables that decide what is known on a date (every view reads them through :func:`known_on`)
+KNOWLEDGE_TABLES = ("sources", "evidence", "events", "control", "claims", "places", "actors")
+
+
+def _ids(values) -> set[str]:
+    """Ids in a column of ``|``-separated ids."""
+    out: set[str] = set()
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            out.update(x for x in v.split("|") if x)
+    return out
+
+
+def known_on(ds: Dataset, as_of) -> Dataset:
+    """The dataset **as known on** ``as_of``: the one place the knowledge cut-off is applied.
+
+    For a source with publication dates: only sources published on or before ``as_of`` exist;
+    evidence rows are those of these sources; an event or claim with no remaining evidence row
+    does not exist, nor does a control period with neither its own evidence row nor a known
+    starting event (the report of a capture reports the new holder); a control period's start (end) is known only if its
+    starting (ending) event is, else it is empty ("not reported"); places and actors are those
+    the remaining records name (places with their parents). Attribution, corroboration and
+    "last reported" are computed from what remains, because they read these tables. Every view
+    gets this dataset from :func:`briefing.adapters.open`, so no view can see a later source.
+
+    A source without publication dates (coded event data) is returned unchanged: an event counts
+    as known on the date it happened, and the views cut events by date."""
+    as_of = ds.resolve_as_of(as_of)
+    if not ds.has_publication_dates:
+        return ds
+    sources = ds.sources
+    sources = sources[sources["published"].dt.date <= as_of].reset_index(drop=True)
+    visible = set(sources["source_id"])
+    evidence = ds.evidence[ds.evidence["source_id"].isin(visible)].reset_index(drop=True)
+    records = set(evidence["record_id"])
+    events = ds.events
+    events = events[events["event_id"].isin(records) & (events["date"].dt.date <= as_of)].reset_index(drop=True)
+    shown_events = set(events["event_id"])
+    claims = ds.claims[ds.claims["claim_id"].isin(records)].reset_index(drop=True)
+    control = ds.control[ds.control["control_id"].isin(records) | ds.control["event_id"].isin(shown_events)].copy()
+    for when, prec, ev_col in (("start", "start_precision", "event_id"), ("end", "end_precision", "end_event_id")):
+        unknown = control[ev_col].notna() & ~control[ev_col].isin(shown_events)
+        control.loc[unknown, [when, prec, ev_col]] = pd.NA
+    control = control.reset_index(drop=True)
+    places_all = ds.places
+    parent = dict(zip(places_all["place_id"], places_all["parent_id"]))
+    named = _ids(events["place_id"]) | _ids(control["place_id"]) | _ids(claims["place_id"])
+    todo = list(named)
+    while todo:  # a place's parents (its province, its country) are known with it
+        p = parent.get(todo.pop())
+        if isinstance(p, str) and p and p not in named:
+            named.add(p)
+            todo.append(p)
+    places = places_all[places_all["place_id"].isin(named)].reset_index(drop=True)
+    actor_cols = [events[c] for c in ("actor", "opponent", "controller_after")] + [control["controller"]]
+    if "asserted_by_id" in evidence.columns:
+        actor_cols.append(evidence["asserted_by_id"])
+    if "claimant_id" in claims.columns:
+        actor_cols.append(claims["claimant_id"])
+    actors_named = set().union(*(_ids(c) for c in actor_cols))
+    actors = ds.actors[ds.actors["actor_id"].isin(actors_named)].reset_index(drop=True)
+    frames = {"sources": sources, "evidence": evidence, "events": events, "control": control,
+              "claims": claims, "places": places, "actors": actors}
+    base = ds
+
+    def read(name: str, cols=None) -> pd.DataFrame:
+        frame = getattr(base, name)  # geocoded: read on first use
+        if "place_id" in frame.columns:  # geocoded: the known places only
+            frame = frame[frame["place_id"].isin(named)].reset_index(drop=True)
+        return frame if cols is None else frame[cols]
+
+    first = ds.period[0]
+    return Dataset(data_dir=ds.data_dir, title=ds.title, short_title=ds.short_title, region=ds.region,
+                   period=(min(first, as_of), as_of), description=ds.description, has_quotes=ds.has_quotes,
+                   has_claims=ds.has_claims, has_transfers=ds.has_transfers, has_attribution=ds.has_attribution,
+                   has_publication_dates=True, n_events=len(events), first_published=ds.first_published,
+                   known_on=as_of, reader=read, frames=frames)
 
 
 # --------------------------------------------------------------------------- sources
@@ -201,15 +294,25 @@ def control_table(ds: Dataset, coordinates: bool = True) -> pd.DataFrame:
 
 def last_reports(ds: Dataset) -> dict[str, tuple[pd.Timestamp, str]]:
     """``{record_id: (publication date, source_id)}`` of the latest source backing each record
-    (empty when the source has no publication dates)."""
+    (empty when the source has no publication dates). A control period is backed by its own
+    evidence rows and by those of the event that started it (a report of the capture reports
+    the new holder)."""
     if not ds.has_publication_dates:
         return {}
     pub = dict(zip(ds.sources["source_id"], pd.to_datetime(ds.sources["published"])))
+    started: dict[str, list[str]] = {}
+    if ds.has_transfers:
+        for cid, eid in zip(ds.control["control_id"], ds.control["event_id"]):
+            if isinstance(eid, str) and eid:
+                started.setdefault(eid, []).append(cid)
     out: dict[str, tuple[pd.Timestamp, str]] = {}
     for rid, sid in zip(ds.evidence["record_id"], ds.evidence["source_id"]):
         d = pub.get(sid, pd.NaT)
-        if pd.notna(d) and (rid not in out or (d, sid) > out[rid]):
-            out[rid] = (d, sid)
+        if pd.isna(d):
+            continue
+        for r in [rid, *started.get(rid, [])]:
+            if r not in out or (d, sid) > out[r]:
+                out[r] = (d, sid)
     return out
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, paths, render
 from . import params as P
 from .model import Dataset, control_table, corroboration, state_on, wire_group
-from .words import IS_SIDE, day_long, day_month, names
+from .words import IS_SIDE, counted, day_long, day_month, names
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
@@ -48,13 +48,11 @@ def facts(ds: Dataset, as_of, data_version: str) -> dict:
         "data_dir": paths.rel(ds.data_dir), "package_version": __version__, "n_events": ds.n_events,
         "has_quotes": ds.has_quotes,
     }
-    if ds.has_publication_dates:
-        published = ds.sources[ds.sources["published"].dt.date <= as_of]  # what an as-of view may use
-        groups = wire_group(ds)
-        out.update(n_sources=len(published), n_sources_total=len(ds.sources),
-                   n_independent=len({groups[s] for s in published["source_id"]}))
-    else:
-        out.update(n_sources=len(ds.sources), n_sources_total=len(ds.sources), n_independent=len(ds.sources))
+    # ``ds`` is the dataset as known on ``as_of`` (:func:`briefing.model.known_on`): later sources
+    # are not in it, so they are neither counted nor hinted at
+    groups = wire_group(ds) if ds.has_publication_dates else {}
+    out.update(n_sources=len(ds.sources), n_independent=len({groups.get(s, s) for s in ds.sources["source_id"]}),
+               has_publication_dates=ds.has_publication_dates)
     return out
 
 
@@ -86,6 +84,15 @@ def still_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.Data
     held = state_on(c, as_of)
     held = held[held["is_held"]].rename(columns={"name": "place"})
     return held.sort_values("place_id")[["place_id", "place", "kind", "controller", "extent"]]
+
+
+def last_reported_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Places IS (or its affiliate) held at their last report, which is older than ``as_of``
+    and which no later report confirms (:func:`briefing.model.state_on`, "last-reported")."""
+    c = control_table(ds, coordinates=False) if table is None else table
+    now = state_on(c, as_of)
+    stale = now[now["status_kind"].eq("last-reported") & now["side"].eq(IS_SIDE)].rename(columns={"name": "place"})
+    return stale.sort_values(["last_reported", "place_id"])[["place_id", "place", "kind", "last_reported", "last_source"]]
 
 
 EXTENT_WORDS = {"full": "held", "partial": "partly held", "presence": "a presence", "contested": "contested"}
@@ -120,7 +127,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
                  + (f"taken by {esc(r.taken_by)})" if r.taken_by else "captor not named)")
                  for r in lost.itertuples()]
-        bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {len(lost)} places "
+        bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {counted(len(lost), 'place')} "
                        f"{who} name**: " + "; ".join(items) + ".")
         towns = lost[lost["kind"].isin(TOWN_KINDS)]
         if len(towns):
@@ -135,13 +142,21 @@ def key_findings(ds: Dataset, as_of: dt.date):
         towns = [esc(p) for p, k in zip(held["place"], held["kind"]) if k in TOWN_KINDS]
         tail = (f" They include the town{'s' if len(towns) > 1 else ''} of {names(towns)}." if towns
                 else f" None of them is a town; {who} give no area for any of them.")
-        bullets.append(f"**On {day_long(as_of)} {who} still place IS or its affiliate in {len(held)} "
-                       f"areas**: " + "; ".join(f"{esc(p)} ({EXTENT_WORDS.get(x, esc(x))})"
+        bullets.append(f"**On {day_long(as_of)} {who} still place IS or its affiliate in "
+                       f"{counted(len(held), 'area')}**: " + "; ".join(f"{esc(p)} ({EXTENT_WORDS.get(x, esc(x))})"
                                                for p, x in zip(held["place"], held["extent"])) + "." + tail)
+    stale = last_reported_held(ds, as_of, table) if ds.has_transfers and ds.has_publication_dates else None
+    if stale is not None and len(stale):
+        items = [f"{esc(r.place)} ({day_month(r.last_reported)}, {esc(r.last_source)})" for r in stale.itertuples()]
+        bullets.append(f"**{counted(len(stale), 'more place', 'more places').capitalize()} held by IS "
+                       f"{'was' if len(stale) == 1 else 'were'} last reported earlier**, with no later report: "
+                       + "; ".join(items) + ".")
     if ds.has_quotes:
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())
-        bullets.append(f"**Thin sourcing.** {len(ds.sources)} articles, {len(set(ds.sources['wire_group']))} "
-                       f"independent reports; {single} of {len(corr)} facts rest on a single independent report.")
+        n_art, n_ind = len(ds.sources), len(set(ds.sources["wire_group"]))
+        bullets.append(f"**Thin sourcing.** {counted(n_art, 'article')} published by {day_long(as_of)}, "
+                       f"{counted(n_ind, 'independent report')}; {single} of {counted(len(corr), 'fact')} "
+                       f"rest{'s' if single == 1 else ''} on a single independent report.")
     text = "\n".join(f"- {b}" for b in bullets)
     return render._Output({"text/markdown": text, "text/plain": text})

@@ -9,7 +9,9 @@ Decisions:
 - ``as_of`` is a ``YYYY-MM-DD`` cut-off; empty means "the latest publication date among the
   sources", so the default briefing shows everything the articles report.
 - ``as_of`` must fall inside the data's range: from the earliest dated event to the latest
-  source publication. A date outside it would draw a briefing the data cannot support.
+  source publication; for sources with publication dates it is a knowledge cut-off and may not
+  precede the first publication (:meth:`briefing.model.Dataset.resolve_as_of`). A date outside
+  it would draw a briefing the data cannot support.
 
 Build parameters (:func:`build_params`) reach Python as data, never as shell or JSON text: the
 Makefile exports ``DATA_DIR``, ``AS_OF`` and ``REPORT_DIR`` into the environment as

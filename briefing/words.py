@@ -127,3 +127,14 @@ def names(items: list[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def counted(n: int, noun: str, plural: str | None = None, words: bool = False) -> str:
+    """``"1 article"``, ``"2 articles"`` (``words``: ``"two articles"`` up to ten): every count a
+    sentence prints comes from the data, so its noun follows it."""
+    n = int(n)
+    num = NUMBER_WORDS[n] if words and 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
+    return f"{num} {noun if n == 1 else (plural or noun + 's')}"

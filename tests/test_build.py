@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from briefing import build as build_step
-from briefing import chronology, claims, method, overview, paths, territory
+from briefing import adapters, chronology, claims, method, overview, paths, territory
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -64,11 +64,11 @@ def test_notebook_data_lists_are_generated_from_the_views():
     text = (paths.ROOT / "Makefile").read_text()
     assert not re.search(r"^NB_DATA_\w+\s*:=", text, re.M) and "-include $(NB_DEPS)" in text
     expected = {
-        "01_overview": set(overview.TABLES) | set(claims.TABLES),
-        "02_chronology": set(chronology.TABLES),
-        "03_territory": set(territory.TABLES),
-        "04_figures": set(claims.TABLES),
-        "05_sources_method": set(method.TABLES),
+        "01_overview": set(overview.TABLES) | set(claims.TABLES) | set(adapters.TABLES),
+        "02_chronology": set(chronology.TABLES) | set(adapters.TABLES),
+        "03_territory": set(territory.TABLES) | set(adapters.TABLES),
+        "04_figures": set(claims.TABLES) | set(adapters.TABLES),
+        "05_sources_method": set(method.TABLES) | set(adapters.TABLES),
     }
     found = {p.stem: set(build_step.notebook_tables(p)) for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
     assert found == expected
@@ -194,9 +194,12 @@ def test_as_of_map_state(as_of_build):
 
     panels = pd.read_csv(as_of_build / "figures" / "fig3_territory_small_multiples.csv")
     assert panels["date"].max() <= "2017-11-05"
-    last = panels[panels["date"] == panels["date"].max()].set_index("place_id")["is_held"]
-    assert last["albu-kamal"] and last["rawa"]
-    assert not last["deir-ezzor-city"] and not last["al-qaim"]
+    last = panels[panels["date"] == panels["date"].max()].set_index("place_id")
+    assert last.loc["albu-kamal", "is_held"] and not last.loc["deir-ezzor-city", "is_held"]
+    assert not last.loc["al-qaim", "is_held"]
+    # as known on 5 November: Rawa was last reported IS-held on 3 November (s002); s000 and s001,
+    # which report it still held later, were not yet published
+    assert not last.loc["rawa", "is_held"] and last.loc["rawa", "status"].startswith("Last reported 3 Nov")
 
 
 def test_default_map_state_is_after_17_november(first):
@@ -206,3 +209,15 @@ def test_default_map_state_is_after_17_november(first):
     assert panels["date"].max() == "2017-11-17"
     end = panels[panels["date"] == "2017-11-17"].set_index("place_id")["is_held"]
     assert not end["rawa"] and not end["albu-kamal"] and end["deir-ezzor-desert-villages"]
+
+
+def test_as_of_build_knows_only_what_was_published(as_of_build):
+    """AS_OF=2017-11-05: two articles existed (s002, s003); page 1 and every section count and
+    cite those only, and say nothing that needs a later article."""
+    html = (as_of_build / "briefing.html").read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Built from the 2 news articles published by 5 November 2017" in text
+    for later in ("s000", "s001", "s004"):
+        assert not re.search(rf"\b{later}\b", text), later
+    assert "Before Albu Kamal fell" not in text and "two estimates" not in text
+    assert "Albu Kamal (9 Nov" not in text and "5 articles" not in text

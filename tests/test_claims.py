@@ -54,7 +54,8 @@ def status_of(table: pd.DataFrame, quantity: str) -> str:
 def test_fighter_estimates_are_a_difference_of_scope_not_a_conflict(ds):
     table = C.compare(C.visible_claims(ds, dt.date(2017, 11, 17)), C._wire_groups(ds))
     fighters = table[table["quantity"] == "IS fighters remaining"]
-    assert set(fighters["claim_id"]) == {"cl-border-is-fighters", "cl-albu-kamal-is-fighters"}
+    assert set(fighters["claim_id"]) == {"cl-al-qaim-area-is-fighters", "cl-border-is-fighters",
+                                         "cl-albu-kamal-is-fighters"}
     assert set(fighters["status"]) == {"differs in scope"}
     assert "never averaged" in fighters["note"].iloc[0]
     assert "conflict" not in set(table["status"])
@@ -77,7 +78,7 @@ def _evidence(claim_id, source="s002", quote="The US-led coalition has said arou
 
 
 def test_synthetic_true_conflict_is_detected(ds):
-    fake = with_claims(ds, [_fighters_claim("cl-test-5000", 5000)], [_evidence("cl-test-5000")])
+    fake = with_claims(ds, [_fighters_claim("cl-test-5000", 5000, day="2017-11-05")], [_evidence("cl-test-5000")])
     table = C.compare(C.visible_claims(fake, dt.date(2017, 11, 17)), C._wire_groups(fake))
     rows = table[table["claim_id"].isin(["cl-test-5000", "cl-border-is-fighters"])]
     assert set(rows["status"]) == {"conflict"}  # quantity normalised: case and spacing ignored
@@ -90,7 +91,7 @@ def test_compatible_approximate_values_on_same_scope_and_date_are_consistent(ds)
     only = ds.claims[ds.claims["claim_id"] == "cl-border-is-fighters"]
     base = Dataset(ds.data_dir, {**{n: getattr(ds, n) for n in TABLES},
                                  "claims": pd.concat([only], ignore_index=True)})
-    fake = with_claims(base, [_fighters_claim("cl-test-1600", 1600, "about")], [_evidence("cl-test-1600")])
+    fake = with_claims(base, [_fighters_claim("cl-test-1600", 1600, "about", day="2017-11-05")], [_evidence("cl-test-1600")])
     table = C.compare(C.visible_claims(fake, dt.date(2017, 11, 17)), C._wire_groups(fake))
     assert set(table["status"]) == {"consistent"}
 
@@ -106,10 +107,16 @@ def test_single_claims_and_intervals():
 
 # ------------------------------------------------------------------------ independence, as_of
 
-def test_1500_figure_from_two_articles_counts_two_independent_sources(ds):
-    rec = C.visible_claims(ds, dt.date(2017, 11, 17)).set_index("claim_id").loc["cl-border-is-fighters"]
-    assert rec["sources"] == ("s002", "s003")
-    assert rec["n_sources"] == 2 and rec["n_independent"] == 2
+def test_1500_figure_is_two_claims_of_different_scope(ds):
+    """s002 (the Iraqi Al-Qaim/Rawa area) and s003 (the whole border valley) relay the coalition's
+    "about 1,500" for two different areas: two claims, one source each, never one claim
+    corroborated by two articles."""
+    claims = C.visible_claims(ds, dt.date(2017, 11, 17)).set_index("claim_id")
+    iraq, valley = claims.loc["cl-al-qaim-area-is-fighters"], claims.loc["cl-border-is-fighters"]
+    assert iraq["sources"] == ("s002",) and valley["sources"] == ("s003",)
+    assert iraq["place_id"] != valley["place_id"] and iraq["claimant_id"] == valley["claimant_id"]
+    table = C.compare(claims.reset_index(), C._wire_groups(ds)).set_index("claim_id")
+    assert table.loc["cl-al-qaim-area-is-fighters", "status"] == "differs in scope"
 
 
 def test_wire_copies_count_once(ds):
@@ -120,9 +127,8 @@ def test_wire_copies_count_once(ds):
 def test_as_of_hides_claims_not_yet_made_and_sources_not_yet_published(ds):
     visible = C.visible_claims(ds, dt.date(2017, 11, 4))
     early = visible.set_index("claim_id")
-    assert "cl-border-is-fighters" in early.index
-    assert early.loc["cl-border-is-fighters", "sources"] == ("s002",)  # s003 appeared on 5 Nov
-    assert early.loc["cl-border-is-fighters", "n_independent"] == 1
+    assert "cl-al-qaim-area-is-fighters" in early.index  # s002, 3 Nov
+    assert "cl-border-is-fighters" not in early.index  # s003 appeared on 5 Nov
     assert "cl-albu-kamal-is-fighters" not in early.index  # s004, 9 Nov
     assert "cl-deir-ezzor-displaced" not in early.index  # s003, 5 Nov
     assert "cl-albu-kamal-front-distance-nov4" not in early.index  # reported 5 Nov (s003)
@@ -132,13 +138,16 @@ def test_as_of_hides_claims_not_yet_made_and_sources_not_yet_published(ds):
 
 
 def test_charts_and_tables_still_written_when_nothing_is_visible(ds, tmp_path):
-    ctx = ctx_for(ds, tmp_path, "2017-10-20")
+    # no claim visible: every claim dated after the first publication date
+    later = {(cid, "as_of"): pd.Timestamp("2017-11-16") for cid in ds.claims["claim_id"]}
+    ds = with_claims(ds, [], [], set=later)
+    ctx = ctx_for(ds, tmp_path, "2017-11-03")
     for draw in (C.displacement_chart, C.fighters_chart, C.territory_chart, C.territory_table, C.claims_compared):
         draw(ctx)
     for name in ("fig4_displacement", "fig4_fighters", "fig4_territory_figures"):
         assert (tmp_path / f"{name}.png").stat().st_size > 0
         assert pd.read_csv(tmp_path / f"{name}.csv").empty
-    assert "had been reported" in C.key_figures(ds, "2017-10-20")._repr_mimebundle_()[0]["text/plain"]
+    assert "had been reported" in C.key_figures(ds, "2017-11-03")._repr_mimebundle_()[0]["text/plain"]
 
 
 # ------------------------------------------------------------------------ derived, key figures

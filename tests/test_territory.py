@@ -61,7 +61,10 @@ def test_default_as_of_is_latest_publication(ctx):
 def test_as_of_renders_that_date():
     c = open_view(T, as_of="2017-11-04")
     final = c.detail.final.set_index("place_id")
-    assert final.loc["albu-kamal", "is_held"] and final.loc["rawa", "is_held"]
+    # as known on 4 November only s002 (3 November) existed: the places it reports IS-held are
+    # last reported on 3 November, not held on the 4th
+    assert final.loc["albu-kamal", "status_kind"] == "last-reported" and not final.loc["albu-kamal", "is_held"]
+    assert final.loc["rawa", "status"].startswith("Last reported 3 Nov 2017 (s002)")
     assert not final.loc["deir-ezzor-city", "is_held"] and not final.loc["al-qaim", "is_held"]
     assert c.detail.web_steps[-1]["date"] == "2017-11-04"
     # no quote from an article published after as_of
@@ -69,6 +72,9 @@ def test_as_of_renders_that_date():
     for src in c.detail.web_states["source"]:
         if src:
             assert pub[src.split(":")[0]] <= pd.Timestamp("2017-11-04")
+    # on 5 November s003 reports Albu Kamal still IS-held; nothing reports Rawa again until 9 November
+    final = open_view(T, as_of="2017-11-05").detail.final.set_index("place_id")
+    assert final.loc["albu-kamal", "is_held"] and final.loc["rawa", "status_kind"] == "last-reported"
 
 
 @pytest.mark.parametrize("value, fragment", [

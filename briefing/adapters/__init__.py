@@ -26,8 +26,13 @@ from types import ModuleType
 from .. import params as P
 from .. import paths
 from ..errors import DataError, ValidationFailed
-from ..model import Dataset
+from ..model import Dataset, known_on
 from . import acled, curated
+
+#: The tables :func:`open` reads to cut the dataset to what was known on ``as_of``
+#: (:data:`briefing.model.KNOWLEDGE_TABLES`; a literal, because ``make`` reads it without importing):
+#: every notebook that opens a dataset depends on them.
+TABLES = ("sources", "evidence", "events", "control", "claims", "places", "actors")
 
 #: The registry, in the order adapters are asked (the first that recognises a folder reads it).
 ADAPTERS: tuple[ModuleType, ...] = (acled, curated)
@@ -72,11 +77,13 @@ def load(folder, tables=None) -> Dataset:
 
 def open(data_dir="data", as_of="", figures_dir="figures", tables=None, **extra) -> tuple[Dataset, P.Params]:
     """The third cell of every notebook: check the common parameters, load the dataset
-    (validated) and resolve ``as_of`` against its period. Returns ``(ds, params)`` with
-    ``params.as_of`` a date."""
+    (validated), resolve ``as_of`` against its period and return the dataset **as known on**
+    ``as_of`` (:func:`briefing.model.known_on`: later sources do not exist in it). Returns
+    ``(ds, params)`` with ``params.as_of`` a date."""
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir, **extra)
-    ds = load(p.data_dir, tables)
-    return ds, P.Params(p.data_dir, ds.resolve_as_of(p.as_of), p.figures_dir, p.extra)
+    full = load(p.data_dir, tables)
+    as_of = full.resolve_as_of(p.as_of)
+    return known_on(full, as_of), P.Params(p.data_dir, as_of, p.figures_dir, p.extra)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -181,4 +181,4 @@ def load(data_dir: Path, tables=None) -> Dataset:
                    region="Syria and Iraq", period=period,
                    description=DESCRIPTION, has_quotes=True, has_claims=True, has_transfers=True,
                    has_attribution=True, has_publication_dates=True, n_events=len(events),
-                   reader=read, frames=frames)
+                   first_published=sources["published"].min().date(), reader=read, frames=frames)
