@@ -235,6 +235,7 @@ def select(ds, window: Window) -> Selection:
             "lane": _lane(e.country),
             "place": pname,
             "place_short": _short_place(pname, place["aliases"] if place is not None else None),
+            "label": _label(e, pname, place, actors),
             "event_type": e.event_type,
             "summary": e.summary,
             "actor": _names(e.actor, actors) or NOT_NAMED,
@@ -268,6 +269,18 @@ def select(ds, window: Window) -> Selection:
         n_reported_later=int((dated_ok & ~reported & in_country).sum()),
         lanes=lanes,
     )
+
+
+SPOKEN = {"statement", "declaration"}  # event types whose timeline label names the speaker
+
+
+def _label(e, pname, place, actors: dict) -> str:
+    """A timeline label: "place: event type"; for a statement or declaration, who made it
+    (its actor, "Jean-Pierre Filiu: statement"), since its place is only what it is about."""
+    if e.event_type in SPOKEN and isinstance(e.actor, str) and e.actor:
+        who = " + ".join(actors.get(a, a) for a in e.actor.split("|"))
+        return f"{_short_place(who, None)}: {e.event_type}"
+    return f"{_short_place(pname, place['aliases'] if place is not None else None)}: {e.event_type}"
 
 
 def _says_who(quotes: pd.DataFrame) -> str:
@@ -360,7 +373,7 @@ def _items(events: pd.DataFrame) -> list[Item]:
         point = e.precision == "day"
         x0 = _num(e.span_start)
         x1 = _num(e.span_end) + 1.0
-        label = f"{e.place_short}: {e.event_type}"
+        label = e.label
         if not point:
             label += f" ({e.precision})"
         out.append(Item(e.event_id, e.lane, x0, x1, point, e.style, e.colour, label))
@@ -669,7 +682,7 @@ def _figure_data(ev: pd.DataFrame, panels) -> pd.DataFrame:
     for col in ("date", "span_start", "span_end"):
         data[col] = data[col].dt.strftime("%Y-%m-%d")
     data["lane"] = data["lane"].map(LANE_NAMES)
-    data["label"] = [f"{p}: {t}" for p, t in zip(ev["place_short"], ev["event_type"])]
+    data["label"] = list(ev["label"])
     for kind, *_ in panels:
         data[f"{kind}_row"] = [rows.get(e, {}).get(f"{kind}_row", "") for e in data["event_id"]]
     return data
@@ -867,6 +880,7 @@ def annotate(ds, shown: pd.DataFrame, summaries: dict | None = None) -> pd.DataF
         "precision": shown["precision"], "span_start": shown["span_start"], "span_end": shown["span_end"],
         "country": shown["country"].astype(object), "lane": _lane_vec(shown["country"]),
         "place": place, "place_short": place, "event_type": shown["event_type"].astype(object),
+        "label": place.astype(object) + ": " + shown["event_type"].astype(object),
         "summary": shown["event_id"].astype(object).map(summaries).fillna(""),
         "actor": _names_vec(shown["actor"].astype(object), names).replace("", NOT_NAMED),
         "opponent": _names_vec(shown["opponent"].astype(object), names).replace("", NOT_NAMED),

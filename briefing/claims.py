@@ -285,9 +285,7 @@ def format_value(rec) -> str:
         return f"half ({number})"
     if q == "estimated":
         return f"est. {number}"
-    if q == "some":  # "some two dozen" = about 24
-        return f"about {number}"
-    return f"{q} {number}" if q else number
+    return f"{q} {number}" if q else number  # the qualifier as printed, never one the article lacks
 
 
 def classify(group: pd.DataFrame) -> tuple[str, str]:
@@ -889,7 +887,7 @@ KEY_FIGURES = [
     ("cl-border-is-fighters", "IS fighters left in the whole Euphrates valley border area"),
     ("cl-albu-kamal-is-fighters", "IS fighters around Albu Kamal{before_fall}"),
     (SHARE_HELD, "of Deir Ezzor province still held by IS, much of it desert"),
-    ("cl-deir-ezzor-villages-held", "desert villages along the Euphrates still held (\u201csome two dozen\u201d)"),
+    ("cl-deir-ezzor-villages-held", "desert villages along the Euphrates still held (no number printed)"),
     ("cl-albu-kamal-front-distance-nov3", "distance of Syrian government forces from Albu Kamal"),
     ("cl-al-qaim-area-is-fighters", "IS fighters left around Al-Qaim and Rawa in Iraq"),
     (CITY_POPULATION, "people lived in Deir Ezzor city before the war"),

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import __version__, paths, render
 from . import params as P
-from .model import Dataset, control_table, corroboration, state_on, wire_group
+from .model import Dataset, attribution, control_table, corroboration, state_on, wire_group
 from .words import IS_SIDE, counted, day_long, day_month, names
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
@@ -75,7 +75,7 @@ def losses(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFram
         nxt.rename(columns={"start": "end", "controller_name": "taken_by"}), on=["place_id", "end"], how="left")
     out = out.rename(columns={"name": "place", "end_precision": "precision"})
     out["taken_by"] = out["taken_by"].fillna("")
-    return out[["place_id", "place", "kind", "end", "precision", "taken_by"]].reset_index(drop=True)
+    return out[["place_id", "place", "kind", "end", "precision", "taken_by", "end_event_id"]].reset_index(drop=True)
 
 
 def still_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -93,6 +93,26 @@ def last_reported_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) ->
     now = state_on(c, as_of)
     stale = now[now["status_kind"].eq("last-reported") & now["side"].eq(IS_SIDE)].rename(columns={"name": "place"})
     return stale.sort_values(["last_reported", "place_id"])[["place_id", "place", "kind", "last_reported", "last_source"]]
+
+
+def _mid_sentence(phrase: str) -> str:
+    """A claimant phrase inside a sentence: "the Syrian military declared", not "The …"."""
+    first, _, rest = phrase.partition(" ")
+    return (first.lower() + " " + rest) if first in ("A", "An", "The", "Military", "State") else phrase
+
+
+def claimed_by(ds) -> dict[str, list[str]]:
+    """``{record_id: ["Syria's army announced", "according to the Observatory", …]}``: the named
+    claimants of each record in the visible evidence (a source's own voice is left out: the key
+    findings already rest on the articles). Empty for a source without attribution."""
+    if not ds.has_attribution:
+        return {}
+    out = {}
+    for rid, phrases in attribution(ds, source_label=lambda sid: "\0").items():
+        named = [_mid_sentence(p) for p in phrases if "\0" not in p]  # own voice carries the placeholder
+        if named:
+            out[rid] = named
+    return out
 
 
 EXTENT_WORDS = {"full": "held", "partial": "partly held", "presence": "a presence", "contested": "contested"}
@@ -124,8 +144,10 @@ def key_findings(ds: Dataset, as_of: dt.date):
         bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {len(lost):,} places** "
                        f"({int(lost['taken_by'].ne('').sum()):,} with a named taker).")
     elif len(lost):
+        says = claimed_by(ds)
         items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
-                 + (f"taken by {esc(r.taken_by)})" if r.taken_by else "captor not named)")
+                 + (f"taken by {esc(r.taken_by)}" if r.taken_by else "captor not named")
+                 + "".join(f"; {esc(p)}" for p in says.get(r.end_event_id, [])) + ")"
                  for r in lost.itertuples()]
         bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {counted(len(lost), 'place')} "
                        f"{who} name**: " + "; ".join(items) + ".")

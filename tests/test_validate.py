@@ -183,12 +183,13 @@ def test_missing_file(data_copy):
 
 
 def test_short_row_is_one_line(data_copy):
+    row = len(data_copy.read("claims")[1]) + 2  # the header is row 1
     with (data_copy.dir / "claims.csv").open("a", encoding="utf-8") as fh:
         fh.write("cl-short,people\n")
     errors = validate(data_copy.dir)
-    short = _line_with(errors, [data_copy.file("claims"), "row 26", "row is short"])
+    short = _line_with(errors, [data_copy.file("claims"), f"row {row}", "row is short"])
     assert len(short) == 1
-    assert not _line_with(errors, ["row 26", "required value is missing"])
+    assert not _line_with(errors, [f"row {row}", "required value is missing"])
 
 
 def test_not_utf8(data_copy):

@@ -190,6 +190,8 @@ TYPE_MAP = {
     "detention": ("Strategic developments", "Arrests"),
     "clearance": ("Strategic developments", "Disrupted weapons use"),
     "declaration": ("Strategic developments", "Other"),
+    "statement": ("Strategic developments", "Other"),
+    "pursuit": ("Battles", "Armed clash"),
     "war begins": ("Strategic developments", "Other"),
     "flight of fighters": ("Strategic developments", "Other"),
     "withdrawal": ("Strategic developments", "Other"),
