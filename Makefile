@@ -33,6 +33,8 @@ override REPORT_DIR := $(value REPORT_DIR)
 export BRIEFING_DATA_DIR   := $(DATA_DIR)
 export BRIEFING_AS_OF      := $(AS_OF)
 export BRIEFING_REPORT_DIR := $(REPORT_DIR)
+# `make validate SUPPORTS=1` prints the support table; checked in Python like every parameter
+export BRIEFING_SUPPORTS   := $(value SUPPORTS)
 
 # REPORT_DIR becomes a make target name, and make cannot quote: a value with whitespace or one of
 # these characters takes no part in the graph; `make report` then only runs the check, which
@@ -60,7 +62,7 @@ NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
 INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap
 INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 
-.PHONY: help setup report notebooks validate geocode test refresh lab bench clean lock
+.PHONY: help setup report notebooks validate supports geocode test refresh lab bench clean lock
 
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
@@ -128,8 +130,11 @@ endif
 FORCE:
 .PHONY: FORCE
 
-validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem)
+validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem); SUPPORTS=1 also prints the support table
 	@$(PY) -m briefing validate
+
+supports: $(SETUP) ## Validate DATA_DIR and print the field-by-field support table (same as make validate SUPPORTS=1)
+	@$(PY) -m briefing validate --supports
 
 geocode: $(SETUP) ## Rebuild the geocoding lock file data/geocoded/places.csv (offline)
 	@$(PY) -m briefing geocode

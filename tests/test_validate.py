@@ -267,3 +267,25 @@ def test_support_table_printed_by_validate():
     hawija = next(line for line in lines if line.startswith("ev-2017-10-hawija-lost "))
     assert "not reported" in hawija and "rows " in hawija
     assert ", 0 missing" in out
+
+
+def test_make_validate_prints_the_support_table_on_request():
+    """`make validate SUPPORTS=1` (or `make supports`) prints the field-by-field table; the value
+    reaches Python through the environment and anything but 1/0 is one error line."""
+    import os
+    import subprocess
+
+    from briefing import paths
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
+    def run(*args):
+        return subprocess.run(["make", "--no-print-directory", *args], cwd=paths.ROOT, env=env,
+                              capture_output=True, text=True)
+
+    on, off, bad = run("validate", "SUPPORTS=1"), run("validate"), run("validate", "SUPPORTS=$(shell id)")
+    assert on.returncode == 0 and "key fields:" in on.stdout and "ev-2017-10-17-raqqa-captured" in on.stdout
+    assert off.returncode == 0 and "key fields:" not in off.stdout
+    assert bad.returncode != 0 and "key fields:" not in bad.stdout
+    assert [ln for ln in bad.stderr.splitlines() if ln.startswith("error:")] == \
+        ["error: parameter 'SUPPORTS': '$(shell id)' is not 1 or 0 (1 prints the field-by-field support table)"]

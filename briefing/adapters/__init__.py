@@ -99,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print the field-by-field support table (which evidence rows support each "
                              "record's date, place, actor, controller and value; curated folders)")
     args = parser.parse_args(argv)
+    flag = os.environ.get("BRIEFING_SUPPORTS", "")  # make validate SUPPORTS=1
+    if flag not in ("", "0", "1"):
+        print(f"error: parameter 'SUPPORTS': {flag!r} is not 1 or 0 (1 prints the field-by-field support table)",
+              file=sys.stderr)
+        return 2
+    args.supports = args.supports or flag == "1"
     folder = paths.resolve(args.data_dir, paths.DATA)
     errors, warnings = validate(folder)
     for w in warnings:
