@@ -91,7 +91,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "",
-         print_format: str = "svg") -> Figure:
+         print_format: str = "svg", narrow_html: str = "") -> Figure:
     """Write ``name.png``, ``name.svg`` and ``name.csv`` into ``figures_dir``; return a
     display object for the notebook (and, through it, the briefing).
 
@@ -112,4 +112,4 @@ def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "
     (figures_dir / f"{name}.svg").write_bytes(svg.getvalue())
     write_csv(data, figures_dir / f"{name}.csv")
     return Figure(name=name, png=png.getvalue(), svg=svg.getvalue(), width_px=width_px, caption=caption,
-                  print_format=print_format)
+                  print_format=print_format, csv=(figures_dir / f"{name}.csv").read_bytes(), narrow_html=narrow_html)

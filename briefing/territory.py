@@ -36,7 +36,7 @@ from . import params as P
 from .errors import ParameterError
 from .figures import EQUAL_AREA
 from .model import Dataset, control_table, state_on
-from .words import IS_SIDE, at_precision as long_date, day as day_text, side as side_name
+from .words import IS_SIDE, PRECISION_KIND, as_written, at_precision as long_date, day as day_text, side as side_name
 MAIN_KINDS = ("city", "town")
 #: radius of the disc drawn/used around a place, by ``geo_precision`` (1 town, 2 near/part
 #: of a town, 3 region); a zone (hatched) is drawn for precision 2 and 3.
@@ -180,14 +180,14 @@ def place_states(ds, table: pd.DataFrame, dates: list, as_of) -> pd.DataFrame:
                 ev_day = pd.Timestamp(e["date"])
                 if ev_day <= on:
                     event = str(e["summary"])
-                    event_date = ev_day.date().isoformat()
                     p = int(pd.to_numeric(e["time_precision"]))
-                    precision = f"time precision {p}: {PRECISION_TEXT.get(p, '')}"
+                    event_date = as_written(ev_day, p)  # "17 Oct 2017", "week of 30 Oct 2017", "Oct 2017"
+                    precision = PRECISION_KIND.get(p, "month")
             source = ""
             if quote:
                 sid = quote[0]
                 s = srcs.loc[sid]
-                source = f"{sid}: \u201c{s['headline']}\u201d ({pd.Timestamp(s['published']).date().isoformat()})"
+                source = f"{sid}: \u201c{s['headline']}\u201d ({day_text(s['published'])})"
             gp = int(rec["geo_precision"])
             rows.append({
                 "step": step, "date": on.date().isoformat(), "place_id": rec["place_id"], "name": rec["name"],
@@ -417,23 +417,45 @@ class TerritoryView:
             return self._places_web_map()
         import html as _html
 
-        from . import webmap
+        from . import maps, webmap
 
         t = self.detail
         states = t.web_states
         labels = force_labels(states, self.ds)
-        sides = {k: (k if k in ("islamic-state",) else k) for k in labels}
+        sides = {k: k for k in labels}
         initial = len(t.web_steps) - 1
-        title = ("<b>Control of the places named in the articles.</b> Slider: date; top right: layers (one per force). "
-                 "Dashed circles: places located only near a town or within a region. Rivers schematic.")
         bounds = [[float(states["lat"].min()) - 0.4, float(states["lon"].min()) - 0.4],
                   [float(states["lat"].max()) + 0.4, float(states["lon"].max()) + 0.4]]
+        frame = web_frame(states)
+        numbers = maps.zone_numbers(t.panel_states)
+        for pid in maps.zone_numbers(states):  # a zone only the slider shows gets the next number
+            numbers.setdefault(pid, len(numbers) + 1)
+        names = states.drop_duplicates("place_id").set_index("place_id")["name"]
+        zones = {n: str(names[pid]) for pid, n in sorted(numbers.items(), key=lambda kv: kv[1]) if pid in names}
         doc = webmap.build_map(states, t.web_steps, self.layers, initial=initial, force_labels=labels,
-                               force_sides=sides, title=title, bounds=bounds)
+                               force_sides=sides, bounds=bounds, frame=frame, zone_numbers=numbers,
+                               places=self._place_index())
+        caption = ("Control of the places named in the articles, on the date the slider shows (▶ Play steps "
+                   "through the key dates; Fit frames the places again). The map opens on the places that changed "
+                   "hands; zoom out for the rest. Click a place for the event, its date, a quote and its source; "
+                   "click a row of the chronology table to show its place and date here. Rivers are schematic.")
+        legend = webmap.legend_html(labels, sides, zones=zones,
+                                    rivers="River, schematic course (straight lines between riverside towns)",
+                                    caption=_html.escape(caption))
         plain = (f"<WebMap: {len(t.web_steps)} dates {t.web_steps[0]['date']}..{t.web_steps[-1]['date']}, "
                  f"{states['place_id'].nunique()} places, {len(doc)} characters>")
-        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain)
+        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain,
+                            legend)
 
+
+    def _place_index(self) -> dict:
+        """place_id → (lat, lon) of every geocoded place, for the chronology's "show on map"."""
+        g = getattr(self.ds, "geocoded", None)
+        if g is None or not len(g):
+            return {}
+        g = g.assign(lat=pd.to_numeric(g["lat"], errors="coerce"), lon=pd.to_numeric(g["lon"], errors="coerce"))
+        g = g.dropna(subset=["lat", "lon"])
+        return {str(pid): (float(la), float(lo)) for pid, la, lo in zip(g["place_id"], g["lat"], g["lon"])}
 
     # ------------------------------------------------------------------ many places
     def _places_narrative(self):
@@ -537,8 +559,7 @@ class TerritoryView:
         for i, k in enumerate(self.panels):
             st = state_on(t[t["place_id"].isin(keep)], k.date)
             since = st["start"].map(lambda s: f" since {long_date(s)}" if pd.notna(s) else "")
-            prec = st["start_precision"].map(lambda p: f"time precision {int(p)}: {PRECISION_TEXT.get(int(p), '')}"
-                                             if pd.notna(p) else "")
+            prec = st["start_precision"].map(lambda p: PRECISION_KIND.get(int(p), "month") if pd.notna(p) else "")
             frames_.append(pd.DataFrame({
                 "step": i, "place_id": st["place_id"].astype(str), "name": st["name"].astype(str), "lat": st["lat"],
                 "lon": st["lon"], "zone_km": 0.0, "side": st["side"],
@@ -546,24 +567,42 @@ class TerritoryView:
                 "controller": st["controller"], "controller_name": st["controller_name"],
                 "status": "Held by " + st["controller_name"].astype(str) + since,
                 "event": st["event_summary"].fillna("").astype(str).str.slice(0, 300),
-                "event_date": st["start"].dt.strftime("%Y-%m-%d").fillna(""), "precision": prec,
+                "event_date": [as_written(d, p) for d, p in zip(st["start"], st["start_precision"])],
+                "precision": prec,
                 "quote": "", "source": st["event_source"].fillna("").astype(str),
             }))
             steps.append({"date": k.date.isoformat(), "label": long_date(k.date), "note": k.label.split(": ", 1)[-1]})
         states = pd.concat(frames_, ignore_index=True)
         labels = force_labels(states, self.ds)
-        title = (f"<b>Control of the {len(keep):,} places with the most changes of control</b> (of "
-                 f"{t['place_id'].nunique():,}). Slider: date; top right: layers.")
+        caption = (f"Control of the {len(keep):,} places with the most changes of control (of "
+                   f"{t['place_id'].nunique():,}), on the date the slider shows (\u25b6 Play steps through the dates; "
+                   "Fit frames the places again). Click a place for its last recorded change.")
         bounds = [[float(states["lat"].min()) - 0.4, float(states["lon"].min()) - 0.4],
                   [float(states["lat"].max()) + 0.4, float(states["lon"].max()) + 0.4]]
         doc = webmap.build_map(states, steps, self.layers, initial=len(steps) - 1, force_labels=labels,
-                               force_sides={k: k for k in labels}, title=title, bounds=bounds)
+                               force_sides={k: k for k in labels}, bounds=bounds, frame=web_frame(states))
+        legend = webmap.legend_html(labels, {k: k for k in labels}, caption=_html.escape(caption))
         plain = (f"<WebMap: {len(steps)} dates {steps[0]['date']}..{steps[-1]['date']}, "
                  f"{states['place_id'].nunique()} places, {len(doc)} characters>")
-        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(self.as_of))}", plain)
+        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(self.as_of))}", plain,
+                            legend)
 
 
 
+
+
+def web_frame(states: pd.DataFrame, pad_deg: float = 0.25) -> list[list[float]]:
+    """What the web map shows on load: the places whose holder differs between the first and
+    the last date step (where the story happens), padded; every place if none changed."""
+    first = states[states["step"] == states["step"].min()].set_index("place_id")["force"]
+    last = states[states["step"] == states["step"].max()].set_index("place_id")["force"]
+    both = first.index.intersection(last.index)
+    changed = set(both[first[both].to_numpy() != last[both].to_numpy()]) | (set(last.index) ^ set(first.index))
+    pts = states[states["place_id"].isin(changed)] if changed else states
+    if pts["place_id"].nunique() < 2:
+        pts = states
+    return [[float(pts["lat"].min()) - pad_deg, float(pts["lon"].min()) - pad_deg],
+            [float(pts["lat"].max()) + pad_deg, float(pts["lon"].max()) + pad_deg]]
 
 
 def _nothing():
