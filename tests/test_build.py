@@ -287,6 +287,7 @@ def test_html_reads_on_a_phone_and_a_desktop(first):
                                     " && !!document.querySelector('.leaflet-popup-content')", timeout=10000)
             assert "Albu Kamal" in frame.evaluate("document.querySelector('.leaflet-popup-content').textContent")
             # click-to-enlarge: the figure fills the window, a second click closes it
+            desk.locator("figure#fig2_timeline button.zoom").scroll_into_view_if_needed()
             desk.click("figure#fig2_timeline button.zoom")
             assert desk.evaluate("document.querySelector('figure#fig2_timeline').getBoundingClientRect().width") >= 1270
             desk.keyboard.press("Escape")
