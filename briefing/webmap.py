@@ -267,8 +267,13 @@ class TimeSlider(MacroElement):
     lastSize = key;
     framing = true; map.invalidateSize({animate: false, pan: false}); framing = false;
     if (!moved || map.getZoom() <= 1) { fitFrame(); }
+    window.territorySlider.framedAt = key;  // tests wait for this: the size the map last framed itself at
   }
-  map.on("dragstart zoomstart", function () { if (!framing) { moved = true; } });
+  // Only the reader's own panning and zooming stop the automatic framing (not a framing call
+  // from a script): pointer, wheel and keyboard input on the map.
+  ["mousedown", "touchstart", "wheel", "keydown", "dblclick"].forEach(function (name) {
+    map.getContainer().addEventListener(name, function () { moved = true; }, {passive: true});
+  });
   fit.addEventListener("click", function () { moved = false; fitFrame(); });
   if (typeof ResizeObserver !== "undefined") { new ResizeObserver(reframe).observe(map.getContainer()); }
   window.addEventListener("resize", reframe);
@@ -300,9 +305,9 @@ class TimeSlider(MacroElement):
     if (e.source !== window.parent || !e.data || e.data.type !== "briefing-map-goto") { return; }
     goTo(String(e.data.place || ""), String(e.data.date || ""));
   });
+  window.territorySlider = {show: show, steps: steps, goTo: goTo, reframe: reframe, map: map, framedAt: ""};
   show({{ this.initial }});
   reframe();
-  window.territorySlider = {show: show, steps: steps, goTo: goTo, reframe: reframe, map: map};
 })();
 {% endmacro %}
 """
@@ -425,7 +430,7 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
         TimeSlider(steps, [(f, containers[f].get_name()) for f in forces], groups, initial, frame,
                    dict(sorted(index.items()))).add_to(m)
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
-        m.fit_bounds(frame)  # a first guess; the slider's script frames it again once it has a size
+        # no folium fit_bounds: the slider's script frames the map once it has a size, and again on resize
         return m.get_root().render()
 
 
