@@ -394,10 +394,10 @@ class TerritoryView:
         t = self.detail
         fig = maps.shrinking_chart(t.series, t.panels)
         caption = (
-            "Left: number of main towns (cities and towns in the data) that IS held on each day. Right: an area "
-            "proxy, not territory: the area (km², equal-area projection) of the union of discs around every IS-held "
-            "place — 10 km for a town or a place near one, 25 km for a place known only to a region. The articles give "
-            "no front lines; the proxy only shows how the number and spread of IS-held places changed."
+            "Places the articles name as held by IS on each day: main towns (cities and towns in the data, solid) "
+            "and all places (dashed); each town is named on the day it was lost. The shaded gap is the places other "
+            "than towns (villages, desert areas, an oilfield). Counts, not area: the articles give no front lines "
+            "or areas."
         )
         return figures.save(fig, "fig3_shrinking", t.series, self.p.figures_dir, caption=caption)
 
