@@ -27,10 +27,10 @@ from .. import params as P
 from .. import paths
 from ..errors import DataError, ValidationFailed
 from ..model import Dataset
-from . import acled, curated
+from . import acled, curated, ucdp
 
 #: The registry, in the order adapters are asked (the first that recognises a folder reads it).
-ADAPTERS: tuple[ModuleType, ...] = (acled, curated)
+ADAPTERS: tuple[ModuleType, ...] = (acled, ucdp, curated)
 
 
 def detect(folder) -> ModuleType:
@@ -44,7 +44,7 @@ def detect(folder) -> ModuleType:
         why = adapter.recognise(folder)
         if why is None:
             return adapter
-        article = "an" if adapter.NAME[0] in "AEIOU" else "a"
+        article = getattr(adapter, "ARTICLE", "an" if adapter.NAME[0] in "AEIOU" else "a")
         reasons.append(DataError(paths.rel(folder), f"not {article} {adapter.NAME} folder: {why}"))
     raise ValidationFailed(reasons)
 
