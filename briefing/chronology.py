@@ -5,8 +5,9 @@ loader), so the notebook stays a handful of one-line calls.
 
 Decisions
 ---------
-**Parameters.** ``start``/``end`` (``YYYY-MM-DD``; ``end`` empty = ``as_of``) bound the
-window; ``countries`` is a comma- or ``|``-separated list of ISO alpha-2 codes (empty = all)
+**Parameters.** ``start``/``end`` (``YYYY-MM-DD``; ``start`` empty = the dataset's window start,
+:attr:`briefing.model.Dataset.window` — 1 July 2017 for the articles, the data's first day for an event
+dataset; ``end`` empty = ``as_of``) bound the window; ``countries`` is a comma- or ``|``-separated list of ISO alpha-2 codes (empty = all)
 that must occur in the data. ``as_of`` (empty = latest publication date) is the cut-off of
 *what was known*: an event is shown only when it is dated on or before ``as_of`` **and** at
 least one of its sources was published on or before ``as_of``; only those sources are listed.
@@ -64,7 +65,7 @@ from . import params as P
 from .errors import ParameterError
 from .model import Dataset, wire_group
 from .sources import independent_count
-from .words import day, label as date_label, prose as prose_date, side, span_title
+from .words import day, day_long, label as date_label, prose as prose_date, side, span_title
 
 CAMPAIGN = ("SY", "IQ")
 LANE_NAMES = {"SY": "Syria", "IQ": "Iraq", "multi": "Syria and Iraq", "other": "Elsewhere"}
@@ -105,11 +106,17 @@ class Window:
     countries: tuple[str, ...] = ()  # empty = all
 
 
-def check_window(ds, *, as_of=None, start="2017-07-01", end="", countries="") -> Window:
+class _Heading:
+    def heading(self):
+        """The section heading and its lead (:func:`heading_text`)."""
+        return render.heading(self.__dict__["_heading"])
+
+
+def check_window(ds, *, as_of=None, start="", end="", countries="") -> Window:
     """Check ``start``/``end``/``countries`` against each other and the data."""
     first = ds.period[0]
     as_of = ds.resolve_as_of(as_of)
-    start_d = P.parse_date("start", start, allow_empty=True) or first
+    start_d = P.parse_date("start", start, allow_empty=True) or max(ds.window, first)
     end_d = P.parse_date("end", end, allow_empty=True) or as_of
     end_d = min(end_d, as_of)
     if start_d > end_d:
@@ -705,7 +712,7 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
 
 # --------------------------------------------------------------------------- notebook API
 @dataclass
-class Chronology:
+class Chronology(_Heading):
     """What notebook 02 shows: one object, one method per output cell."""
 
     selection: Selection
@@ -893,7 +900,7 @@ def _background(fr: Frames, window):
 
 
 @dataclass
-class AggregateChronology:
+class AggregateChronology(_Heading):
     """Notebook 02 for a large window of coded events: weekly counts and territorial changes."""
 
     ds: object
@@ -1064,7 +1071,28 @@ class AggregateChronology:
 TABLES = ("sources", "places", "actors", "events", "control", "evidence")
 
 
-def prepare(ds: Dataset, p: P.Params, start="2017-07-01", end="", countries=""):
+ARTICLES_HEADING = ("## Chronology: from Mosul to Rawa\n\nThe events the five articles report, in date order, within the "
+                    "chosen window. A date is shown only as precisely as the articles give it.")
+EVENTS_HEADING = ("## Chronology: {region}, {start} to {end}\n\nThe events the data record, in date order, within the "
+                  "chosen window. A date is shown only as precisely as the source gives it.")
+
+
+def heading_text(ds: Dataset, window: Window) -> str:
+    """The section's heading and lead: the articles' own for the curated data, else built from
+    the data's region and the window (never the articles' story told over other data)."""
+    if ds.has_quotes:
+        return ARTICLES_HEADING
+    return EVENTS_HEADING.format(region=render.esc(ds.region), start=day_long(window.start),
+                                 end=day_long(window.end))
+
+
+def prepare(ds: Dataset, p: P.Params, start="", end="", countries=""):
+    view = _prepare(ds, p, start, end, countries)
+    view.__dict__["_heading"] = heading_text(ds, view.window)
+    return view
+
+
+def _prepare(ds: Dataset, p: P.Params, start="", end="", countries=""):
     """The window (``start``/``end``/``countries`` checked against the data) and the events in
     it. Sources with publication dates: every event annotated one by one, its sources cut at
     ``as_of`` (:func:`select`). Otherwise a vectorised read of the events (any size); up to

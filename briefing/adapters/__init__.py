@@ -79,6 +79,13 @@ def open(data_dir="data", as_of="", figures_dir="figures", tables=None, **extra)
     return ds, P.Params(p.data_dir, ds.resolve_as_of(p.as_of), p.figures_dir, p.extra)
 
 
+def open_compare(compare, data_dir="data") -> Dataset | None:
+    """The dataset to corroborate the briefing against (``COMPARE``), validated; ``None`` when
+    the parameter is empty."""
+    folder = P.compare_folder(compare, paths.resolve(data_dir, paths.ROOT))
+    return None if folder is None else load(folder)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m briefing validate [--data-dir DIR]``: ``error:``/``warning:`` lines on
     stderr; exit 2 on errors; on success one line saying what was read."""

@@ -102,7 +102,8 @@ def _read_checked(path: Path):
                           else "8" if v.startswith("Government of") else "")
     # several reports are joined by ";" in GED: outlets once each, the first report's date
     first = lambda x: x.str.split(";").str[0].str.strip()  # noqa: E731
-    offices = s["source_office"].map(lambda v: "; ".join(dict.fromkeys(p.strip() for p in v.split(";") if p.strip())))
+    once = lambda x: x.map(lambda v: "; ".join(dict.fromkeys(p.strip() for p in v.split(";") if p.strip())))  # noqa: E731
+    offices, headlines = once(s["source_office"]), once(s["source_headline"])
     out = pd.DataFrame({
         "event_id_cnty": s["id"], "event_date": s["date_start"], "date_end": s["date_end"],
         "time_precision": s["date_prec"].map(TIME_PREC), "event_type": s["type_of_violence"].map(VIOLENCE),
@@ -111,8 +112,8 @@ def _read_checked(path: Path):
         "iso": iso3.map(ISO3_NUMERIC).astype(str), "admin1": s.get("adm_1", ""),
         "location": s.get("where_coordinates", s["id"]).where(s.get("where_coordinates", s["id"]).ne(""), s["id"]),
         "latitude": s["latitude"], "longitude": s["longitude"], "geo_precision": s["where_prec"].map(GEO_PREC),
-        "source": offices + "\x1f" + first(s["source_date"]) + "\x1f" + s["source_headline"],
-        "notes": s["source_headline"], "fatalities": s["best"],
+        "source": offices + "\x1f" + first(s["source_date"]) + "\x1f" + headlines,
+        "notes": headlines, "fatalities": s["best"],
     })
     return out, []
 
