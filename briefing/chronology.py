@@ -917,6 +917,12 @@ class AggregateChronology(_Heading):
                                 style=np.where(sh["controller_after"].notna(), "gained", "none"))
         notes = dict(zip(c["event_id"].dropna().astype(object), c.loc[c["event_id"].notna(), "event_summary"]))
         self.changes = annotate(self.ds, tr, notes)
+        # without changes of control the table lists the deadliest events instead (ties: earliest)
+        top = sh.assign(_f=sh["fatalities"]).sort_values(["_f", "date", "event_id"], ascending=[False, True, True],
+                                                         kind="stable").head(TABLE_CAP)
+        self.deadliest = (annotate(self.ds, top).merge(top[["event_id", "fatalities"]].astype({"event_id": object}),
+                                                       on="event_id", how="left")
+                          if not self.ds.has_transfers else None)
 
     # ------------------------------------------------------------------ narrative
     def narrative(self):
@@ -937,6 +943,13 @@ class AggregateChronology(_Heading):
                 "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
                 "counts them per week and marks only the **{n_changes} territorial changes** ({kinds}). "
                 "The data report {fat} fatalities in the window (the source's counts, not checked here).")
+        if not self.ds.has_transfers:
+            vals["cap"] = f"{min(TABLE_CAP, len(sh)):,}"
+            text = ("The data hold **{n} events** between {start} and {end} ({lanes}); {day} are dated to the day, "
+                    "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
+                    "counts them per week. The source records no changes of territorial control, so the table lists "
+                    "the {cap} deadliest events. The data report {fat} fatalities in the window (the source's counts, "
+                    "not checked here).")
         extra = []
         if self.fr.n_background:
             extra.append("{n_bg} earlier events (before {start}) are counted by month after the table.")
@@ -1018,7 +1031,8 @@ class AggregateChronology(_Heading):
                             fontsize=6.3, ha="left", va="bottom", color=figures.INK,
                             arrowprops=dict(arrowstyle="-", color=figures.MUTED, lw=0.4, shrinkA=0, shrinkB=0))
             ax.set_xlim(start, end + pd.Timedelta(days=1))
-        axes[0, 0].set_title(f"{span_title(start, end)}: events per week (bars) and territorial changes (ticks)",
+        axes[0, 0].set_title(f"{span_title(start, end)}: events per week (bars)"
+                             + (" and territorial changes (ticks)" if self.ds.has_transfers else ""),
                              fontsize=8, loc="left")
         axes[-1, 0].xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%b %Y"))
         sides = [s for s in figures.SIDE_COLOURS if s in set(ch["side"])]
@@ -1040,10 +1054,23 @@ class AggregateChronology(_Heading):
                    f"the events per week; ticks mark the {len(ch):,} territorial changes, coloured by the side that "
                    f"took the place. {len(lab_ids)} are labelled (the busiest places)"
                    + (f"; {more:,} more are not labelled (all are in the figure's CSV)." if more > 0 else "."))
+        if not self.ds.has_transfers:
+            caption = (f"Events between {day(start)} and {day(end)} (as of {day(w.as_of)}), by country: grey bars "
+                       "count the events per week. The source records no changes of territorial control.")
         return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
 
     # ------------------------------------------------------------------ table
     def table(self):
+        if self.deadliest is not None:
+            top = self.deadliest
+            figures.write_csv(table_csv(top), Path(self.figures_dir) / "fig2_chronology_table.csv")
+            frame = table_frame(top)
+            frame["Deaths"] = [f"{int(v):,}" for v in top["fatalities"]]
+            frame["Sources"] = top["sources"].to_numpy()
+            frame["What happened"] = [f"{t}: {textwrap.shorten(str(s), 140, placeholder=' …')}"
+                                      for t, s in zip(top["event_type"], top["summary"])]
+            return render.table(frame, caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
+                                "in date order", col_classes={"Date": "nowrap"})
         ch = self.changes
         figures.write_csv(table_csv(ch), Path(self.figures_dir) / "fig2_chronology_table.csv")
         shown = ch.tail(TABLE_CAP)

@@ -63,7 +63,7 @@ def spans(frame: pd.DataFrame) -> pd.DataFrame:
     d = pd.to_datetime(frame["date"]).dt.normalize()
     prec = pd.to_numeric(frame["time_precision"], errors="coerce").fillna(1).astype(int).to_numpy()
     end = pd.to_datetime(frame["date_end"]).dt.normalize() if "date_end" in frame else d
-    week0 = d - pd.to_timedelta(d.dt.weekday, unit="D")
+    week0 = d - pd.to_timedelta(d.dt.day_of_week, unit="D")
     month0 = d.dt.to_period("M").dt.start_time
     lo = np.where(prec == 2, week0, np.where(prec >= 3, month0, d))
     hi_prec = np.where(prec == 2, week0 + pd.Timedelta(days=6),
@@ -223,17 +223,30 @@ class Corroboration:
         return "; ".join(out) + (f"; and {len(ids) - 4} more" if len(ids) > 4 else "")
 
     def table(self):
+        """One row per briefing event the dataset covers; the others are named in one sentence."""
         if self.other is None:
             return render.heading("")
         ours = self.ours.set_index("event_id")
         rows = []
-        for r in self.result.itertuples():
+        covered = self.result[self.result["status"] != "outside coverage"]
+        for r in covered.itertuples():
             e = ours.loc[r.event_id]
             rows.append({"Date": _span_text(e), "Place": e["place"], "Event": e["event_type"],
                          "Status": r.status + (f" ({r.why})" if r.why else ""),
                          "Dataset events (id, date, place: headline)": self._theirs_text(r.their_ids) or "—"})
-        frame = pd.DataFrame(rows)
-        return render.table(frame, caption=f"The briefing's events against the dataset ({len(frame)} events)")
+        frame = pd.DataFrame(rows, columns=["Date", "Place", "Event", "Status",
+                                            "Dataset events (id, date, place: headline)"])
+        out = self.result[self.result["status"] == "outside coverage"]
+        table = render.table(frame, caption=f"The briefing's events that the dataset covers ({len(frame)})",
+                             col_classes={"Date": "nowrap"})
+        if out.empty:
+            return table
+        names = [f"{ours.loc[i, 'place']} ({_span_text(ours.loc[i])}, {ours.loc[i, 'event_type']})"
+                 for i in out["event_id"]]
+        note = (f"Outside the dataset's coverage (another country, another period, or no single place): "
+                f"{len(out)} events — " + "; ".join(names) + ".")
+        markup = table.bundle["text/html"] + f"\n<p>{render.esc(note)}</p>"
+        return render.html_block(markup, table.bundle["text/plain"] + "\n" + note)
 
     def not_mentioned(self):
         if self.other is None:
@@ -250,12 +263,17 @@ class Corroboration:
         more = f" (the first {LIST_MAX} of {len(u):,})" if len(u) > LIST_MAX else ""
         return render.table(frame, caption=f"Dataset events near the briefing's places from "
                             f"{day_long(self.ds.window)} to {day_long(self.as_of)} that the briefing does not "
-                            f"mention{more}")
+                            f"mention{more}", col_classes={"Date": "nowrap"})
 
 
 def _span_text(e) -> str:
+    """'3 Nov 2017', 'Jul 2017' (a whole month), '30 Oct – 5 Nov 2017'."""
     a, b = pd.Timestamp(e["span_start"]), pd.Timestamp(e["span_end"])
-    return f"{a.day} {a:%b %Y}" if a == b else f"{a.day} {a:%b} – {b.day} {b:%b %Y}"
+    if a == b:
+        return f"{a.day} {a:%b %Y}"
+    if a.day == 1 and b == a + pd.offsets.MonthEnd(0):
+        return f"{a:%b %Y}"
+    return f"{a.day} {a:%b} – {b.day} {b:%b %Y}" if a.year == b.year else f"{a.day} {a:%b %Y} – {b.day} {b:%b %Y}"
 
 
 def prepare(ds: Dataset, p: P.Params, other: Dataset | None) -> Corroboration:

@@ -477,11 +477,11 @@ def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
     leg._legend_box.align = "left"
     steps = sorted({max(1, int(round(vmax))), max(1, int(round(vmax / 4))), max(1, int(round(vmax / 16)))},
                    reverse=True)
-    unit = "deaths (best estimate)" if size_by == "deaths" else "events"
+    unit = "deaths\n(the source's best estimate)" if size_by == "deaths" else "events"
     sizes = [Line2D([], [], marker="o", ls="none", mfc="#bbbbbb", mec="white", ms=math.sqrt(area(v)), label=f"{v:,}")
              for v in steps]
     lax.add_artist(leg)
-    lax.legend(handles=sizes, loc="lower left", fontsize=6.5, frameon=False, title=f"Disc area: {unit}",
+    lax.legend(handles=sizes, loc="lower left", fontsize=6.5, frameon=False, title=f"Disc area:\n{unit}",
                title_fontsize=7, labelspacing=1.3, borderpad=1.0)
     ax.set_title(title, fontsize=8, loc="left")
     return fig

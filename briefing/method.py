@@ -247,7 +247,8 @@ EVENTS_LIMITATIONS = """\
 
 - **Not the articles.** This briefing was built from a dataset of coded events; nothing in it is
   checked against an article.
-- **Events, not claims.** The dataset holds no claims, so the figures section is empty.
+- **Events, not claims.** The source counts events and deaths; it reports none of the figures
+  (displacement, fighters, area) that a briefing from articles shows.
 - **Places, not territory.** Control is per location and changes only at recorded transfers.
 - **Sides are inferred** from actor names and type codes, not recorded by the source.
 """

@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, paths, render
 from . import params as P
 from .model import Dataset, control_table, corroboration, state_on, wire_group
-from .words import IS_SIDE, day_long, day_month, names
+from .words import COUNTRY_NAMES, IS_SIDE, day_long, day_month, names
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
@@ -106,7 +106,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         ev = ds.columns("events", ["date", "country", "fatalities"])
         upto = ev[ev["date"].dt.date <= as_of]
         by_country = upto["country"].astype(object).value_counts()
-        where = ", ".join(f"{int(n):,} in {esc(c)}" for c, n in by_country.items())
+        where = ", ".join(f"{int(n):,} in {esc(COUNTRY_NAMES.get(c, c))}" for c, n in by_country.items())
         bullets.append(f"**{len(upto):,} events up to {day_long(as_of)}**" + (f": {where}" if where else "")
                        + f"; {int(upto['fatalities'].sum()):,} fatalities reported (the source's counts).")
     if not ds.has_transfers:
