@@ -188,7 +188,7 @@ class Corroboration:
             return render.heading("")
         who = "the articles" if self.ds.has_quotes else "the briefing's data"
         return render.heading(f"## Corroboration: {who} against an event dataset\n\n"
-                              "Each event of the briefing's window set beside an independent dataset of coded events: "
+                              "Each event of the briefing's window set beside an independent dataset of coded events. "
                               + render.esc(self.other.description))
 
     def summary(self):

@@ -464,7 +464,7 @@ def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
     renderer = fig.canvas.get_renderer()
     by_place = points.groupby("name", sort=False)[size_by].sum().sort_values(ascending=False, kind="stable")
     first = points.drop_duplicates("name").set_index("name")
-    items = [{"x": first.loc[n, "x"], "y": first.loc[n, "y"], "text": str(n), "size": 6.5, "weight": "normal"}
+    items = [{"x": first.loc[n, "x"], "y": first.loc[n, "y"], "text": str(n), "size": 7.5, "weight": "normal"}
              for n in by_place.index[:10]]
     items += _country_labels(ax, proj, bounds)
     place_labels(ax, items, [], renderer)
@@ -472,8 +472,8 @@ def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
     handles = [Line2D([], [], marker="o", ls="none", mfc=col[t], mec="white", ms=7, alpha=0.8,
                       label=textwrap.fill(str(t) if i < len(TYPE_COLOURS) else "other types", 22))
                for i, t in enumerate(types[:len(TYPE_COLOURS) + 1])]
-    leg = lax.legend(handles=handles, loc="upper left", fontsize=6.5, frameon=False, title="Event type",
-                     title_fontsize=7)
+    leg = lax.legend(handles=handles, loc="upper left", fontsize=7.5, frameon=False, title="Event type",
+                     title_fontsize=8)
     leg._legend_box.align = "left"
     steps = sorted({max(1, int(round(vmax))), max(1, int(round(vmax / 4))), max(1, int(round(vmax / 16)))},
                    reverse=True)
@@ -481,7 +481,7 @@ def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
     sizes = [Line2D([], [], marker="o", ls="none", mfc="#bbbbbb", mec="white", ms=math.sqrt(area(v)), label=f"{v:,}")
              for v in steps]
     lax.add_artist(leg)
-    lax.legend(handles=sizes, loc="lower left", fontsize=6.5, frameon=False, title=f"Disc area:\n{unit}",
-               title_fontsize=7, labelspacing=1.3, borderpad=1.0)
+    lax.legend(handles=sizes, loc="lower left", fontsize=7.5, frameon=False, title=f"Disc area:\n{unit}",
+               title_fontsize=8, labelspacing=1.3, borderpad=1.0)
     ax.set_title(title, fontsize=8, loc="left")
     return fig
