@@ -128,6 +128,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError, ValidationFailed
+from .. import model
 from ..model import Dataset
 from . import table
 
@@ -934,6 +935,9 @@ def load(data_dir, tables=None, spec: "Spec | None" = None) -> Dataset:
         if name == "evidence":
             ev = pd.read_parquet(cache / "events.parquet", columns=["event_id", "source_id", "summary"])
             ev = ev.rename(columns={"event_id": "record_id", "summary": "quote"})
+            # ACLED's ``source`` column names who reports each event: it is the source row's
+            # outlet, so every row is "the outlet's own voice" (model.OUTLET), verb "reported".
+            ev = ev.assign(asserted_by=model.OUTLET, asserted_by_id=pd.NA, verb="reported", supports="context")
             return ev if cols is None else ev[cols]
         return pd.read_parquet(cache / f"{name}.parquet", columns=cols)
 
@@ -945,7 +949,7 @@ def load(data_dir, tables=None, spec: "Spec | None" = None) -> Dataset:
                    region=region, period=(first, last),
                    description=spec.description.format(csv=Path(meta["csv"]).name, n=meta["rows"]),
                    has_quotes=False, has_claims=False, has_transfers=bool(meta.get("transfers", 0)),
-                   has_attribution=False, has_publication_dates=False, n_events=meta["rows"], reader=read)
+                   has_attribution=True, has_publication_dates=False, n_events=meta["rows"], reader=read)
 
 
 SPEC = Spec(name=NAME, the_csv=_the_csv, read_checked=_read_checked, code=(), cache_root=CACHE_ROOT,
