@@ -5,7 +5,7 @@
 #
 # The graph follows real files: requirements → .venv; data + package + notebook → executed
 # notebook (+ figures) → reports. A no-op `make report` does nothing. Parameters:
-#   make report DATA_DIR=data AS_OF=2017-11-05 REPORT_DIR=reports
+#   make report DATA_DIR=data AS_OF=2017-11-05 REPORT_DIR=reports COMPARE=tests/fixtures/ucdp
 # Every recipe calls .venv/bin/python directly (no `source activate`: each line is a new shell).
 
 SHELL       := /bin/bash
@@ -23,6 +23,7 @@ SETUP       := $(VENV)/.setup-done
 DATA_DIR    ?= data
 AS_OF       ?=
 REPORT_DIR  ?= reports
+COMPARE     ?=
 # Parameters are data, never code. $(value …) takes each as typed, unexpanded (so even
 # `$(shell …)` in a value stays text), and `export` hands it to Python in the environment.
 # No recipe line below contains a parameter: Python reads BRIEFING_* and checks every value in
@@ -30,11 +31,24 @@ REPORT_DIR  ?= reports
 override DATA_DIR   := $(value DATA_DIR)
 override AS_OF      := $(value AS_OF)
 override REPORT_DIR := $(value REPORT_DIR)
+override COMPARE    := $(value COMPARE)
 export BRIEFING_DATA_DIR   := $(DATA_DIR)
 export BRIEFING_AS_OF      := $(AS_OF)
 export BRIEFING_REPORT_DIR := $(REPORT_DIR)
 # `make validate SUPPORTS=1` prints the support table; checked in Python like every parameter
 export BRIEFING_SUPPORTS   := $(value SUPPORTS)
+# The imprint the briefing prints: publisher line, licence, corrections contact (plain text;
+# empty = the defaults in briefing/params.py IMPRINT_DEFAULTS). Only the report step reads them.
+PUBLISHER   ?=
+LICENCE     ?=
+CORRECTIONS ?=
+override PUBLISHER   := $(value PUBLISHER)
+override LICENCE     := $(value LICENCE)
+override CORRECTIONS := $(value CORRECTIONS)
+export BRIEFING_PUBLISHER   := $(PUBLISHER)
+export BRIEFING_LICENCE     := $(LICENCE)
+export BRIEFING_CORRECTIONS := $(CORRECTIONS)
+export BRIEFING_COMPARE    := $(COMPARE)
 
 # REPORT_DIR becomes a make target name, and make cannot quote: a value with whitespace or one of
 # these characters takes no part in the graph; `make report` then only runs the check, which
@@ -55,11 +69,12 @@ EXECUTED    := $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(NOTEBOOKS))
 PACKAGE     := $(sort $(wildcard briefing/*.py briefing/adapters/*.py briefing/templates/* briefing/vendor/*))
 SEED_FILES  := $(sort $(wildcard seeds/*.txt))
 PARAMS      := $(BUILD_DIR)/params.json
+IMPRINT     := $(BUILD_DIR)/imprint.json
 NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
 # One digest per input (briefing.params.INPUTS), rewritten only when the input changes: make
 # tracks the data through these files, so a DATA_DIR may hold any character, and deleting or
 # adding a data file is noticed (a timestamp cannot show a deletion).
-INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap
+INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap compare
 INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 
 .PHONY: help setup report notebooks validate supports geocode test refresh lab bench clean lock
@@ -67,7 +82,7 @@ INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR"
+	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s COMPARE=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR" "$${BRIEFING_COMPARE:-<none>}"
 
 setup: $(SETUP) ## Create .venv, install pinned dependencies, register the Jupyter kernel
 
@@ -89,7 +104,7 @@ notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into the build f
 # Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
 # PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
 # here with one line, before anything is written.
-$(PARAMS) $(INPUTS) $(NB_DEPS) &: $(SETUP) FORCE
+$(PARAMS) $(IMPRINT) $(INPUTS) $(NB_DEPS) &: $(SETUP) FORCE
 	@$(PY) -m briefing build params
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
@@ -120,7 +135,7 @@ $(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call input_files,$$(NB_DATA_
 # Prerequisites longest-first (the territory notebook), so the two parallel jobs end together.
 # The report step publishes the staged figures and both reports together.
 LONGEST     := $(filter %/03_territory.ipynb,$(EXECUTED))
-$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE) $(BUILD_DIR)/validated.stamp
+$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE) $(BUILD_DIR)/validated.stamp $(IMPRINT)
 	@$(PY) -m briefing build report
 else
 report notebooks: $(SETUP) ## (REPORT_DIR cannot be a make target: the check says why, in one line)

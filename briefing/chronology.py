@@ -5,8 +5,9 @@ loader), so the notebook stays a handful of one-line calls.
 
 Decisions
 ---------
-**Parameters.** ``start``/``end`` (``YYYY-MM-DD``; ``end`` empty = ``as_of``) bound the
-window; ``countries`` is a comma- or ``|``-separated list of ISO alpha-2 codes (empty = all)
+**Parameters.** ``start``/``end`` (``YYYY-MM-DD``; ``start`` empty = the dataset's window start,
+:attr:`briefing.model.Dataset.window` — 1 July 2017 for the articles, the data's first day for an event
+dataset; ``end`` empty = ``as_of``) bound the window; ``countries`` is a comma- or ``|``-separated list of ISO alpha-2 codes (empty = all)
 that must occur in the data. ``as_of`` (empty = latest publication date) is the cut-off of
 *what was known*: an event is shown only when it is dated on or before ``as_of`` **and** at
 least one of its sources was published on or before ``as_of``; only those sources are listed.
@@ -64,7 +65,7 @@ from . import params as P
 from .errors import ParameterError
 from .model import OUTLET, Dataset, attribution_phrase, wire_group
 from .sources import independent_count
-from .words import day, label as date_label, prose as prose_date, side, span_title
+from .words import day, day_long, label as date_label, prose as prose_date, side, span_title
 
 CAMPAIGN = ("SY", "IQ")
 LANE_NAMES = {"SY": "Syria", "IQ": "Iraq", "multi": "Syria and Iraq", "other": "Elsewhere"}
@@ -105,11 +106,17 @@ class Window:
     countries: tuple[str, ...] = ()  # empty = all
 
 
-def check_window(ds, *, as_of=None, start="2017-07-01", end="", countries="") -> Window:
+class _Heading:
+    def heading(self):
+        """The section heading and its lead (:func:`heading_text`)."""
+        return render.heading(self.__dict__["_heading"])
+
+
+def check_window(ds, *, as_of=None, start="", end="", countries="") -> Window:
     """Check ``start``/``end``/``countries`` against each other and the data."""
     first = ds.period[0]
     as_of = ds.resolve_as_of(as_of)
-    start_d = P.parse_date("start", start, allow_empty=True) or first
+    start_d = P.parse_date("start", start, allow_empty=True) or max(ds.window, first)
     end_d = P.parse_date("end", end, allow_empty=True) or as_of
     end_d = min(end_d, as_of)
     if start_d > end_d:
@@ -227,6 +234,7 @@ def select(ds, window: Window) -> Selection:
             style, colour = "none", NEUTRAL
         rows.append({
             "event_id": e.event_id,
+            "place_id": e.place_id,
             "date": _ts(e.date),
             "precision": kind,
             "span_start": lo,
@@ -302,18 +310,75 @@ def _says_who(quotes: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------- table
+def who_text(actor: str, opponent: str, controller: str, style: str, place: str) -> str:
+    """The Who column in words, not an arrow (an arrow read as control passing to the second
+    name): "Iraqi forces took Rawa from Islamic State" for a change of control, "Islamic State
+    lost Hawija; taker not named" when the taker is not reported, "Iraqi forces against Islamic
+    State" for any other event; a side that is not named is left out, and when neither is named
+    the cell says so once."""
+    named = lambda v: isinstance(v, str) and v.strip() and v != NOT_NAMED  # noqa: E731
+    actor = actor if named(actor) else ""
+    opponent = opponent if named(opponent) else ""
+    controller = controller if named(controller) else ""
+    if style == "gained" and controller:
+        return f"{controller} took {place} from {opponent}" if opponent else f"{controller} took {place}"
+    if style == "lost":
+        loser = opponent or actor or "Islamic State"
+        return f"{loser} lost {place}; taker not named"
+    if actor and opponent:
+        return f"{actor} against {opponent}"
+    if actor or opponent:
+        return actor or f"against {opponent}"
+    return "not named"
+
+
 def table_frame(events: pd.DataFrame) -> pd.DataFrame:
     """The chronology table's rows (plain text; escaped by :func:`render.table`)."""
+    ctrl = events["controller_after"] if "controller_after" in events else pd.Series("", index=events.index)
+    style = events["style"] if "style" in events else pd.Series("none", index=events.index)
     return pd.DataFrame({
         "Date": [date_label(d, k) for d, k in zip(events["date"], events["precision"])],
         "Place": events["place"],
         "What happened": events["summary"],
-        "Who": [f"{a} → {o}" for a, o in zip(events["actor"], events["opponent"])],
+        "Who": [who_text(a, o, c, st, pl) for a, o, c, st, pl in
+                zip(events["actor"], events["opponent"], ctrl.fillna(""), style, events["place_short"]
+                    if "place_short" in events else events["place"])],
         "Sources": [
             f"{', '.join(ids)} ({n} indep.)" for ids, n in zip(events["source_ids"], events["n_independent"])
         ],
         **({"Who says so": events["says_who"]} if "says_who" in events and events["says_who"].astype(bool).any() else {}),
     })
+
+
+def narrow_timeline(events: pd.DataFrame) -> str:
+    """The timeline's form for a phone: one line per event, newest last, grouped by month, with
+    the same marks as the figure (filled dot in the taker's colour, hollow dot for a loss whose
+    taker is not named, grey for no change of control). Every value is escaped."""
+    out, month = [], None
+    for e in events.itertuples(index=False):
+        m = f"{pd.Timestamp(e.date):%B %Y}"
+        if m != month:
+            if month is not None:
+                out.append("</ol>")
+            out.append(f'<p class="tl-month">{render.esc(m)}</p><ol class="tl-narrow">')
+            month = m
+        cls = {"gained": "gained", "lost": "lost"}.get(e.style, "none")
+        colour = e.colour if e.style == "gained" else ("#1a1a1a" if e.style == "lost" else NEUTRAL)
+        who = {"gained": f" (taken by {e.controller_after})", "lost": " (lost by IS, taker not named)"}.get(e.style, "")
+        out.append(f'<li class="{cls}"><span class="tl-mark" style="--c:{render.esc(colour)}"></span>'
+                   f'<span class="tl-date">{render.esc(date_label(e.date, e.precision))}</span> '
+                   f'<b>{render.esc(e.place_short)}</b>: {render.esc(e.event_type)}{render.esc(who)}</li>')
+    if month is not None:
+        out.append("</ol>")
+    return "".join(out)
+
+
+def map_links(events: pd.DataFrame) -> list[dict]:
+    """Per row, the place and date the briefing's map shows when the row is clicked."""
+    if "place_id" not in events:
+        return []
+    return [{"place": p if isinstance(p, str) else "", "date": pd.Timestamp(d).date().isoformat()}
+            for p, d in zip(events["place_id"], events["date"])]
 
 
 def table_csv(events: pd.DataFrame) -> pd.DataFrame:
@@ -739,7 +804,7 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
 
 # --------------------------------------------------------------------------- notebook API
 @dataclass
-class Chronology:
+class Chronology(_Heading):
     """What notebook 02 shows: one object, one method per output cell."""
 
     selection: Selection
@@ -768,14 +833,16 @@ class Chronology:
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
                    "bars: events dated only to the week or month, drawn over that whole period. "
                    "Colour: the side that took control. Labels: place and event type.")
-        return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
+        return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption,
+                            narrow_html=narrow_timeline(sel.events))
 
     def table(self):
         ev = self.selection.events
         figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
         if not len(ev):
             return render.markdown("No event to list in this window.")
-        return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"})
+        return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"},
+                            row_attrs=map_links(ev))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=DATE_RULE)
@@ -876,7 +943,7 @@ def annotate(ds, shown: pd.DataFrame, summaries: dict | None = None) -> pd.DataF
     colour = np.where(gained, ctrl_side.map(lambda s: figures.SIDE_COLOURS.get(s, NEUTRAL)), NEUTRAL)
     sid = shown["source_id"].astype(object)
     out = pd.DataFrame({
-        "event_id": shown["event_id"].astype(object), "date": shown["date"].dt.normalize(),
+        "event_id": shown["event_id"].astype(object), "place_id": pid, "date": shown["date"].dt.normalize(),
         "precision": shown["precision"], "span_start": shown["span_start"], "span_end": shown["span_end"],
         "country": shown["country"].astype(object), "lane": _lane_vec(shown["country"]),
         "place": place, "place_short": place, "event_type": shown["event_type"].astype(object),
@@ -930,7 +997,7 @@ def _background(fr: Frames, window):
 
 
 @dataclass
-class AggregateChronology:
+class AggregateChronology(_Heading):
     """Notebook 02 for a large window of coded events: weekly counts and territorial changes."""
 
     ds: object
@@ -947,6 +1014,12 @@ class AggregateChronology:
                                 style=np.where(sh["controller_after"].notna(), "gained", "none"))
         notes = dict(zip(c["event_id"].dropna().astype(object), c.loc[c["event_id"].notna(), "event_summary"]))
         self.changes = annotate(self.ds, tr, notes)
+        # without changes of control the table lists the deadliest events instead (ties: earliest)
+        top = sh.assign(_f=sh["fatalities"]).sort_values(["_f", "date", "event_id"], ascending=[False, True, True],
+                                                         kind="stable").head(TABLE_CAP)
+        self.deadliest = (annotate(self.ds, top).merge(top[["event_id", "fatalities"]].astype({"event_id": object}),
+                                                       on="event_id", how="left")
+                          if not self.ds.has_transfers else None)
 
     # ------------------------------------------------------------------ narrative
     def narrative(self):
@@ -967,6 +1040,13 @@ class AggregateChronology:
                 "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
                 "counts them per week and marks only the **{n_changes} territorial changes** ({kinds}). "
                 "The data report {fat} fatalities in the window (the source's counts, not checked here).")
+        if not self.ds.has_transfers:
+            vals["cap"] = f"{min(TABLE_CAP, len(sh)):,}"
+            text = ("The data hold **{n} events** between {start} and {end} ({lanes}); {day} are dated to the day, "
+                    "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
+                    "counts them per week. The source records no changes of territorial control, so the table lists "
+                    "the {cap} deadliest events. The data report {fat} fatalities in the window (the source's counts, "
+                    "not checked here).")
         extra = []
         if self.fr.n_background:
             extra.append("{n_bg} earlier events (before {start}) are counted by month after the table.")
@@ -1048,7 +1128,8 @@ class AggregateChronology:
                             fontsize=6.3, ha="left", va="bottom", color=figures.INK,
                             arrowprops=dict(arrowstyle="-", color=figures.MUTED, lw=0.4, shrinkA=0, shrinkB=0))
             ax.set_xlim(start, end + pd.Timedelta(days=1))
-        axes[0, 0].set_title(f"{span_title(start, end)}: events per week (bars) and territorial changes (ticks)",
+        axes[0, 0].set_title(f"{span_title(start, end)}: events per week (bars)"
+                             + (" and territorial changes (ticks)" if self.ds.has_transfers else ""),
                              fontsize=8, loc="left")
         axes[-1, 0].xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%b %Y"))
         sides = [s for s in figures.SIDE_COLOURS if s in set(ch["side"])]
@@ -1070,10 +1151,23 @@ class AggregateChronology:
                    f"the events per week; ticks mark the {len(ch):,} territorial changes, coloured by the side that "
                    f"took the place. {len(lab_ids)} are labelled (the busiest places)"
                    + (f"; {more:,} more are not labelled (all are in the figure's CSV)." if more > 0 else "."))
+        if not self.ds.has_transfers:
+            caption = (f"Events between {day(start)} and {day(end)} (as of {day(w.as_of)}), by country: grey bars "
+                       "count the events per week. The source records no changes of territorial control.")
         return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
 
     # ------------------------------------------------------------------ table
     def table(self):
+        if self.deadliest is not None:
+            top = self.deadliest
+            figures.write_csv(table_csv(top), Path(self.figures_dir) / "fig2_chronology_table.csv")
+            frame = table_frame(top)
+            frame["Deaths"] = [f"{int(v):,}" for v in top["fatalities"]]
+            frame["Sources"] = top["sources"].to_numpy()
+            frame["What happened"] = [f"{t}: {textwrap.shorten(str(s), 140, placeholder=' …')}"
+                                      for t, s in zip(top["event_type"], top["summary"])]
+            return render.table(frame, caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
+                                "in date order", col_classes={"Date": "nowrap"})
         ch = self.changes
         figures.write_csv(table_csv(ch), Path(self.figures_dir) / "fig2_chronology_table.csv")
         shown = ch.tail(TABLE_CAP)
@@ -1086,7 +1180,7 @@ class AggregateChronology:
                    "fig2_chronology_table.csv)")
         else:
             cap = f"Territorial changes ({len(ch):,})"
-        return render.table(frame, caption=cap, col_classes={"Date": "nowrap"})
+        return render.table(frame, caption=cap, col_classes={"Date": "nowrap"}, row_attrs=map_links(shown))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE + " Other events are counted in the timeline, "
@@ -1101,7 +1195,28 @@ class AggregateChronology:
 TABLES = ("sources", "places", "actors", "events", "control", "evidence")
 
 
-def prepare(ds: Dataset, p: P.Params, start="2017-07-01", end="", countries=""):
+ARTICLES_HEADING = ("## Chronology: event by event\n\nThe events the articles report, in date order, within the "
+                    "chosen window. A date is shown only as precisely as the articles give it.")
+EVENTS_HEADING = ("## Chronology: {region}, {start} to {end}\n\nThe events the data record, in date order, within the "
+                  "chosen window. A date is shown only as precisely as the source gives it.")
+
+
+def heading_text(ds: Dataset, window: Window) -> str:
+    """The section's heading and lead: the articles' own for the curated data, else built from
+    the data's region and the window (never the articles' story told over other data)."""
+    if ds.has_quotes:
+        return ARTICLES_HEADING
+    return EVENTS_HEADING.format(region=render.esc(ds.region), start=day_long(window.start),
+                                 end=day_long(window.end))
+
+
+def prepare(ds: Dataset, p: P.Params, start="", end="", countries=""):
+    view = _prepare(ds, p, start, end, countries)
+    view.__dict__["_heading"] = heading_text(ds, view.window)
+    return view
+
+
+def _prepare(ds: Dataset, p: P.Params, start="", end="", countries=""):
     """The window (``start``/``end``/``countries`` checked against the data) and the events in
     it. Sources with publication dates: every event annotated one by one, its sources cut at
     ``as_of`` (:func:`select`). Otherwise a vectorised read of the events (any size); up to

@@ -11,7 +11,8 @@ it knows which source it was. A dataset is
   paragraph: where the data come from), ``has_quotes`` (verbatim quotes checked against
   articles), ``has_claims`` (figures), ``has_transfers`` (changes of territorial control),
   ``has_attribution`` (who asserts each record), ``has_publication_dates`` (when each source
-  was published, so ``as_of`` can mean "as known then").
+  was published, so ``as_of`` can mean "as known then"), ``window_start`` (where the briefing's
+  window opens; the data's first day unless the source says otherwise).
 
 **Attribution** (issue 16) lives on the evidence rows, so that it is per source and follows
 what is known on a date: ``evidence.asserted_by`` is :data:`OUTLET` when the source states the
@@ -29,6 +30,7 @@ exists once: the ``as_of`` range (:meth:`Dataset.resolve_as_of`), who held a pla
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +70,9 @@ class Dataset:
     first_published: dt.date | None = None
     #: the knowledge cut-off this dataset was filtered to (:func:`known_on`), else None
     known_on: dt.date | None = None
+    #: the first day of the window the briefing is about (the chronology's default start, the
+    #: period the key findings speak of); ``None``: the data's first day (``period[0]``)
+    window_start: dt.date | None = None
     #: reads one table (``name``, optional ``columns``); set by the adapter
     reader: Callable[[str, list[str] | None], pd.DataFrame] = field(repr=False, default=None)
     frames: dict = field(default_factory=dict, repr=False)
@@ -91,6 +96,11 @@ class Dataset:
         ev = self.columns("events", ["event_id", "summary"])
         ev = ev[ev["event_id"].isin(list(event_ids))]
         return dict(zip(ev["event_id"].astype(object), ev["summary"].astype(object)))
+
+    @property
+    def window(self) -> dt.date:
+        """The first day of the briefing's window: :attr:`window_start`, else the data's first day."""
+        return self.window_start or self.period[0]
 
     def resolve_as_of(self, as_of) -> dt.date:
         """``as_of`` as text (``YYYY-MM-DD``; empty = the end of :attr:`period`) or a date,
@@ -181,11 +191,9 @@ def known_on(ds: Dataset, as_of) -> Dataset:
         return frame if cols is None else frame[cols]
 
     first = ds.period[0]
-    return Dataset(data_dir=ds.data_dir, title=ds.title, short_title=ds.short_title, region=ds.region,
-                   period=(min(first, as_of), as_of), description=ds.description, has_quotes=ds.has_quotes,
-                   has_claims=ds.has_claims, has_transfers=ds.has_transfers, has_attribution=ds.has_attribution,
-                   has_publication_dates=True, n_events=len(events), first_published=ds.first_published,
-                   known_on=as_of, reader=read, frames=frames)
+    # every other field (title, capabilities, window …) is the source's own
+    return dataclasses.replace(ds, period=(min(first, as_of), as_of), n_events=len(events), known_on=as_of,
+                               reader=read, frames=frames)
 
 
 # --------------------------------------------------------------------------- sources

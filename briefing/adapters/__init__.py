@@ -27,7 +27,7 @@ from .. import params as P
 from .. import paths
 from ..errors import DataError, ValidationFailed
 from ..model import Dataset, known_on
-from . import acled, curated
+from . import acled, curated, ucdp
 
 #: The tables :func:`open` reads to cut the dataset to what was known on ``as_of``
 #: (:data:`briefing.model.KNOWLEDGE_TABLES`; a literal, because ``make`` reads it without importing):
@@ -35,7 +35,7 @@ from . import acled, curated
 TABLES = ("sources", "evidence", "events", "control", "claims", "places", "actors")
 
 #: The registry, in the order adapters are asked (the first that recognises a folder reads it).
-ADAPTERS: tuple[ModuleType, ...] = (acled, curated)
+ADAPTERS: tuple[ModuleType, ...] = (acled, ucdp, curated)
 
 
 def detect(folder) -> ModuleType:
@@ -49,7 +49,7 @@ def detect(folder) -> ModuleType:
         why = adapter.recognise(folder)
         if why is None:
             return adapter
-        article = "an" if adapter.NAME[0] in "AEIOU" else "a"
+        article = getattr(adapter, "ARTICLE", "an" if adapter.NAME[0] in "AEIOU" else "a")
         reasons.append(DataError(paths.rel(folder), f"not {article} {adapter.NAME} folder: {why}"))
     raise ValidationFailed(reasons)
 
@@ -84,6 +84,13 @@ def open(data_dir="data", as_of="", figures_dir="figures", tables=None, **extra)
     full = load(p.data_dir, tables)
     as_of = full.resolve_as_of(p.as_of)
     return known_on(full, as_of), P.Params(p.data_dir, as_of, p.figures_dir, p.extra)
+
+
+def open_compare(compare, data_dir="data") -> Dataset | None:
+    """The dataset to corroborate the briefing against (``COMPARE``), validated; ``None`` when
+    the parameter is empty."""
+    folder = P.compare_folder(compare, paths.resolve(data_dir, paths.ROOT))
+    return None if folder is None else load(folder)
 
 
 def main(argv: list[str] | None = None) -> int:
