@@ -50,6 +50,8 @@ line) and takes the first position that overlaps no other label, marker, bar or 
 """
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import re
 import textwrap
@@ -279,6 +281,7 @@ def select(ds, window: Window) -> Selection:
     )
 
 
+NOT_DRAWN = {"statement"}  # said, not done: in the chronology table, not in the timeline figure
 SPOKEN = {"statement", "declaration"}  # event types whose timeline label names the speaker
 
 
@@ -445,7 +448,7 @@ def _items(events: pd.DataFrame) -> list[Item]:
     return out
 
 
-ROW_IN = 0.15  # height of one row in a lane (inches)
+ROW_IN = 0.125  # height of one row in a lane (inches): 9 pt for 6.8 pt labels
 LABEL_PT = 6.8
 MARKER_PT = 5.0
 
@@ -828,13 +831,18 @@ class Chronology(_Heading):
         if not len(sel.events):
             return render.markdown("There is no event to draw between {start} and {end}: the timeline is left out.",
                                    start=day(sel.window.start), end=day(sel.window.end))
-        fig, data = timeline(sel)
+        said = sel.events["event_type"].isin(NOT_DRAWN)
+        drawn = dataclasses.replace(sel, events=sel.events[~said].reset_index(drop=True)) if said.any() else sel
+        fig, data = timeline(drawn)
         caption = (f"Events between {day((sel.window.start))} and {day((sel.window.end))} "
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
                    "bars: events dated only to the week or month, drawn over that whole period. "
-                   "Colour: the side that took control. Labels: place and event type.")
+                   "Colour: the side that took control. Labels: place and event type."
+                   + (f" {int(said.sum())} statement{'s' if said.sum() != 1 else ''} by named people "
+                      "(what someone said, not what happened) are listed in the table, not drawn."
+                      if said.any() else ""))
         return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption,
-                            narrow_html=narrow_timeline(sel.events))
+                            narrow_html=narrow_timeline(drawn.events))
 
     def table(self):
         ev = self.selection.events

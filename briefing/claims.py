@@ -913,7 +913,7 @@ KEY_FIGURES = [
     ("cl-border-is-fighters", "IS fighters left in the whole Euphrates valley border area"),
     ("cl-albu-kamal-is-fighters", "IS fighters around Albu Kamal{before_fall}"),
     (SHARE_HELD, "of Deir Ezzor province still held by IS, much of it desert"),
-    ("cl-deir-ezzor-villages-held", "desert villages along the Euphrates still held (no number printed)"),
+    ("cl-deir-ezzor-villages-held", "desert villages still held (no number printed)"),
     ("cl-albu-kamal-front-distance-nov3", "distance of Syrian government forces from Albu Kamal"),
     ("cl-al-qaim-area-is-fighters", "IS fighters left around Al-Qaim and Rawa in Iraq"),
     (CITY_POPULATION, "people lived in Deir Ezzor city before the war"),

@@ -146,7 +146,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         says = claimed_by(ds)
         items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
                  + (f"taken by {esc(r.taken_by)}" if r.taken_by else "captor not named")
-                 + "".join(f"; {esc(p)}" for p in says.get(r.end_event_id, [])) + ")"
+                 + "".join(f"; {esc(p)}" for p in says.get(r.end_event_id, [])[:1]) + ")"  # the first claimant
                  for r in lost.itertuples()]
         bullets.append(f"**Between {ds.window:%B %Y} and {day_long(as_of)} IS lost {counted(len(lost), 'place')} "
                        f"{who} name**: " + "; ".join(items) + ".")
@@ -168,10 +168,11 @@ def key_findings(ds: Dataset, as_of: dt.date):
                                                for p, x in zip(held["place"], held["extent"])) + "." + tail)
     stale = last_reported_held(ds, as_of, table) if ds.has_transfers and ds.has_publication_dates else None
     if stale is not None and len(stale):
-        items = [f"{esc(r.place)} ({day_month(r.last_reported)}, {esc(r.last_source)})" for r in stale.itertuples()]
+        lo, hi = stale["last_reported"].min(), stale["last_reported"].max()
+        when = day_month(lo) if lo == hi else f"{day_month(lo)}–{day_month(hi)}"
         bullets.append(f"**{counted(len(stale), 'more place', 'more places').capitalize()} held by IS "
-                       f"{'was' if len(stale) == 1 else 'were'} last reported earlier**, with no later report: "
-                       + "; ".join(items) + ".")
+                       f"{'was' if len(stale) == 1 else 'were'} last reported earlier** ({when}), with no later "
+                       "report.")
     if ds.has_quotes:
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())

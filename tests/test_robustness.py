@@ -578,7 +578,8 @@ def test_data_dir_with_a_space_rebuilds_what_changed(full_build):
     again = make("report", f"DATA_DIR={dc.dir}", f"REPORT_DIR={out}")
     assert again.returncode == 0, again.stdout + again.stderr
     ran = sorted(re.findall(r"^\[notebook\] (\S+)", again.stdout, re.M))
-    assert ran == ["01_overview", "02_chronology", "03_territory", "04_figures", "05_sources_method"], again.stdout
+    assert ran == ["01_overview", "02_chronology", "03_territory", "04_figures", "05_sources_method",
+                   "06_corroboration"], again.stdout
     assert "[report]" in again.stdout
     rivers = dc.dir / "basemap" / "rivers.geojson"
     rivers.write_text(rivers.read_text(encoding="utf-8") + "\n", encoding="utf-8")
