@@ -788,7 +788,7 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
     lines.append("{single} of the {n} events {rest} on a single independent source "
                  "(reposts of one wire story count once).")
     bg = sel.background
-    n_ctx = int(bg["context"].sum()) if "context" in bg else 0
+    n_ctx = int((bg["context"] & (bg["span_end"] >= _ts(w.start))).sum()) if "context" in bg else 0
     vals["n_bg"], vals["n_ctx"] = words.count(len(bg) - n_ctx, "earlier event"), words.count(n_ctx, "context event")
     if len(bg):
         what = [x for x, k in (("{n_bg} (before {start})", len(bg) - n_ctx),
