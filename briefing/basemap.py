@@ -49,4 +49,11 @@ def load_layers(basemap_dir: Path | str | None = None) -> dict:
         if gdf.crs is None:
             gdf = gdf.set_crs(4326)
         out[name] = gdf
+    cities = d / "reference_cities.csv"
+    if cities.is_file():  # orientation only (Damascus, Baghdad); optional for older basemap folders
+        import geopandas as gpd
+        import pandas as pd
+
+        df = pd.read_csv(cities)
+        out["cities"] = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
     return out
