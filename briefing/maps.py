@@ -647,7 +647,7 @@ def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
     leg._legend_box.align = "left"
     steps = sorted({max(1, int(round(vmax))), max(1, int(round(vmax / 4))), max(1, int(round(vmax / 16)))},
                    reverse=True)
-    unit = "deaths\n(the source's best estimate)" if size_by == "deaths" else "events"
+    unit = "deaths reported" if size_by == "deaths" else "number of events"
     sizes = [Line2D([], [], marker="o", ls="none", mfc="#bbbbbb", mec="white", ms=math.sqrt(area(v)), label=f"{v:,}")
              for v in steps]
     lax.add_artist(leg)

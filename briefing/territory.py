@@ -682,12 +682,15 @@ def _events_map_impl(view) -> object:
            .merge(g, on="place_id", how="inner"))
     pts["type"] = pd.Categorical(pts["type"], categories=keep + ["other types"], ordered=True)
     pts = pts.sort_values(["type", "place_id"], kind="stable").assign(type=lambda d: d["type"].astype(str))
-    size_by = "deaths" if pts["deaths"].sum() > 0 else "events"
+    # deaths when at least half the events report some (UCDP: events with deaths by definition), else
+    # the number of events (ACLED codes many events with none, which a deaths scale would hide)
+    size_by = "deaths" if (ev["fatalities"] > 0).mean() >= 0.5 else "events"
     start = ev["date"].min()
     title = f"Events, {day_text(start)} to {day_text(as_of)}: {len(ev):,} at {pts['place_id'].nunique():,} places"
     fig = maps.events_map(pts, view.layers, size_by=size_by, title=title)
     caption = (f"Where the events were, by type ({', '.join(keep)}), up to {long_date(view.as_of)}; disc area shows "
-               + ("the deaths the source reports (its best estimate)" if size_by == "deaths" else "the number of events")
+               + ("the deaths the source reports (its best estimate) where at least half the events report deaths"
+                  if size_by == "deaths" else "the number of events (most events report no deaths)")
                + " at each place. The source records no changes of control: the map says nothing about who held "
                "which place. Places at the source's coordinates and precision; borders: Natural Earth.")
     cols = ["place_id", "name", "lat", "lon", "type", "events", "deaths"]
