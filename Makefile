@@ -18,7 +18,11 @@ PYTHON      ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
 KERNEL      := briefing
-SETUP       := $(VENV)/.setup-done
+# One stamp per dependency group (requirements/<group>.txt): each command installs only what
+# it needs. report ⊂ lab ⊂ test.
+SETUP       := $(VENV)/.setup-report
+SETUP_LAB   := $(VENV)/.setup-lab
+SETUP_TEST  := $(VENV)/.setup-test
 
 DATA_DIR    ?= data
 AS_OF       ?=
@@ -52,27 +56,27 @@ $(shell mkdir -p $(BUILD_DIR) && printf '{"data_dir": "%s", "as_of": "%s", "figu
   printf '%s\n' $(DATA_FILES) > $(DATA_LIST).new && $(call update_if_changed,$(DATA_LIST)))
 endif
 
-.PHONY: help setup report notebooks validate geocode test refresh lab bench clean lock
+.PHONY: help setup setup-lab setup-test report notebooks validate geocode geocode-check test refresh lab bench clean lock
 
+# Help text: the '## ' comment of each target, aligned to the longest target name. Keep make
+# variables out of these comments: grep reads them as written.
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "Parameters: DATA_DIR=$(DATA_DIR) AS_OF=$(or $(AS_OF),<latest in data>) REPORT_DIR=$(REPORT_DIR)"
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "Parameters: DATA_DIR=$(DATA_DIR) AS_OF=$(or $(AS_OF),<latest in data>) REPORT_DIR=$(REPORT_DIR) PORT=$(PORT)"
 
-setup: $(SETUP) ## Create .venv, install pinned dependencies, register the Jupyter kernel
+setup: $(SETUP) ## Create .venv and install the 'report' group (make lab / make test add theirs)
+setup-lab: $(SETUP_LAB)
+setup-test: $(SETUP_TEST)
 
-$(SETUP): requirements.txt
-	@echo "[setup] creating $(VENV) and installing pinned dependencies (first run only)"
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@# Make the package importable from the venv (and so from its kernel) without a build step.
-	@$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'briefing-project.pth').write_text('$(CURDIR)\n')"
-	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (briefing)" >/dev/null
+# Install one group from the lock (uv when it can be had, else pip; prints its progress).
+$(VENV)/.setup-%: requirements/%.txt scripts/setup.sh scripts/uv.sh
+	@PYTHON=$(PYTHON) scripts/setup.sh $*
 	@touch $@
 
 report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebooks and write the HTML and PDF briefing
 
-notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into $(BUILD_DIR)/executed)
+notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into build/executed, or REPORT_DIR/build/executed)
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
 # with one line per problem and leaves the last good report untouched.
@@ -103,26 +107,42 @@ $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-ou
 validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem)
 	@$(PY) -m briefing validate --data-dir $(DATA_DIR)
 
-geocode: $(SETUP) ## Rebuild the geocoding lock file data/geocoded/places.csv (offline)
+geocode: $(SETUP_TEST) ## Rebuild the geocoding lock data/geocoded/places.csv (offline; written only if it changes)
 	@$(PY) -m briefing geocode --data-dir $(DATA_DIR)
 
-test: $(SETUP) ## Run pytest (package, data, build) and nbval over the notebooks (strict)
+geocode-check: $(SETUP_TEST) ## Check the geocoding lock is current (exit 2 if stale); writes nothing
+	@$(PY) -m briefing geocode --check --data-dir $(DATA_DIR)
+
+# Two pytest workers (the machine has two cores; TEST_WORKERS=0 runs in one process). The
+# tests that need a full build share one per session (tests/conftest.py).
+TEST_WORKERS ?= 2
+test: $(SETUP_TEST) ## Run pytest (package, data, build, browser) and nbval over the notebooks (strict)
 	@scripts/system-deps.sh --check
-	@$(PY) -m pytest --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg $(PYTEST_ARGS)
 
 refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) so committed outputs are current
 	@$(PY) -m briefing build refresh $(NOTEBOOKS)
 
-lab: $(SETUP) ## Open JupyterLab on the notebooks with the project kernel
-	@$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+# JupyterLab rooted at the project (notebooks/, briefing/, data/, figures/ all reachable), on
+# PORT, without a browser when there is no display. It runs in a sub-make without output sync
+# (MAKEFLAGS asks for --output-sync=line, which would hold the URL and token until Lab exits)
+# and replaces that shell (exec), so one Ctrl-C stops it.
+PORT ?= 8888
+lab: $(SETUP_LAB) ## JupyterLab on the project with the briefing kernel (PORT=8888); prints the URL at once
+	@$(MAKE) --no-print-directory --output-sync=none lab-run
+.PHONY: lab-run
+lab-run:
+	@echo "[lab] JupyterLab on port $(PORT), rooted at $(CURDIR); open the URL below (Ctrl-C stops it)"
+	@exec $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) --ServerApp.port_retries=0 \
+	  $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  --ServerApp.shutdown_no_activity_timeout=0 --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --ServerApp.default_url=/lab/tree/notebooks/01_overview.ipynb $(LAB_ARGS)
 
-bench: $(SETUP) ## Time each build stage against the floor (imports-only notebooks)
+bench: $(SETUP_TEST) ## Set-up, test and build figures against their budgets, and the plain nbconvert route
 	@$(PY) -m briefing build bench
 
-lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
-	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q -r requirements.in
-	@{ sed -n '1,2p' requirements.txt; .lock-venv/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt
-	@rm -rf .lock-venv && echo "requirements.txt re-pinned; run make setup"
+lock: ## Re-pin requirements.txt and the group files requirements/*.txt from requirements.in (needs the registry)
+	@PYTHON=$(PYTHON) scripts/lock.sh
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build reports figures/*.png figures/*.svg figures/*.csv
@@ -144,8 +164,8 @@ SYNTH_SEED   ?= 1
 export: $(SETUP) ## Write the curated events in ACLED layout + an HXL copy into REPORT_DIR/export
 	@$(PY) -m briefing export --data-dir $(DATA_DIR) --out $(REPORT_DIR)/export
 
-synth: $(SETUP) ## Write SYNTH_EVENTS synthetic ACLED-format events (SYNTH_SEED) into build/synth/
+synth: $(SETUP_TEST) ## Write SYNTH_EVENTS synthetic ACLED-format events (SYNTH_SEED) into build/synth/
 	@$(PY) -m briefing synth --events $(SYNTH_EVENTS) --seed $(SYNTH_SEED) --out build/synth
 
-bench-scale: $(SETUP) ## Build from 10k, 100k and 1M synthetic ACLED events: time, peak memory, HTML size
+bench-scale: $(SETUP_TEST) ## Build from 10k, 100k and 1M synthetic ACLED events: time, peak memory, HTML size
 	@$(PY) -m briefing.bench_scale
