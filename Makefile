@@ -118,7 +118,7 @@ geocode-check: $(SETUP_TEST) ## Check the geocoding lock is current (exit 2 if s
 TEST_WORKERS ?= 2
 test: $(SETUP_TEST) ## Run pytest (package, data, build, browser) and nbval over the notebooks (strict)
 	@scripts/system-deps.sh --check
-	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg $(PYTEST_ARGS)
 
 refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) so committed outputs are current
 	@$(PY) -m briefing build refresh $(NOTEBOOKS)

@@ -67,3 +67,4 @@ class DataCopy:
 @pytest.fixture
 def data_copy(tmp_path) -> DataCopy:
     return DataCopy(tmp_path)
+
