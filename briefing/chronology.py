@@ -782,7 +782,7 @@ class Chronology:
 TABLES = ("sources", "places", "actors", "events", "control", "evidence")
 
 
-def prepare(data_dir="data", as_of="", figures_dir="figures", start="2017-07-01", end="", countries="") -> Chronology:
+def prepare(data_dir="data", as_of="", figures_dir="", start="2017-07-01", end="", countries="") -> Chronology:
     """Check every parameter, load the data (validated) and select the events: the one call
     in the notebook's third cell. Bad values raise :class:`ParameterError` / data errors."""
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)

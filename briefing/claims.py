@@ -81,7 +81,7 @@ def resolve_as_of(ds, as_of) -> dt.date:
 TABLES = ("sources", "places", "events", "claims", "evidence")
 
 
-def prepare(data_dir="data", as_of="", figures_dir="figures") -> Context:
+def prepare(data_dir="data", as_of="", figures_dir="") -> Context:
     """Check the notebook parameters, load (and validate) the data, resolve ``as_of``."""
     from .load import load
 

@@ -1,7 +1,8 @@
 """Offline geocoding of ``data/places.csv`` into the lock file ``data/geocoded/places.csv``.
 
-``python -m briefing geocode`` (``make geocode``) rebuilds the lock; ``--check`` exits
-non-zero when the lock is stale. The build and the notebooks only ever call
+``python -m briefing geocode`` (``make geocode``) rebuilds the lock and writes it only when its
+content changes; ``--check`` (``make geocode-check``) writes nothing and exits non-zero when the
+lock is stale. The build and the notebooks only ever call
 :func:`load_geocoded`, which reads the small lock and never touches GeoNames.
 
 Sources (no network)
@@ -667,8 +668,17 @@ def write_lock(data_dir: Path | None = None, **kw) -> tuple[Path, list[dict]]:
     rows, text, meta = geocode_places(data_dir, **kw)
     out = data_dir / "geocoded"
     out.mkdir(parents=True, exist_ok=True)
-    (out / LOCK_NAME).write_text(text, encoding="utf-8", newline="")
-    (out / META_NAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    # Written only when the content changes: an unchanged lock keeps its timestamp, so make
+    # does not re-run the notebooks that read it.
+    for path, content in ((out / LOCK_NAME, text), (out / META_NAME, json.dumps(meta, indent=2) + "\n")):
+        try:
+            if path.read_bytes() == content.encode("utf-8"):
+                continue
+        except OSError:
+            pass
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(content, encoding="utf-8", newline="")
+        tmp.replace(path)
     return out / LOCK_NAME, rows
 
 
@@ -730,9 +740,12 @@ def main(argv: list[str] | None = None) -> int:
                             "changed); run `make geocode` and review the diff")
         print(f"geocode: {paths.rel(lock)} is up to date ({time.perf_counter() - t0:.1f} s)")
         return 0
+    lock_path = data_dir / "geocoded" / LOCK_NAME
+    before = lock_path.stat().st_mtime_ns if lock_path.is_file() else None
     lock, rows = write_lock(data_dir)
     by = {p: sum(1 for r in rows if r["geo_precision"] == p) for p in (1, 2, 3)}
-    print(f"geocode: wrote {paths.rel(lock)}: {len(rows)} places (precision 1: {by[1]}, 2: {by[2]}, 3: {by[3]}) "
+    verb = "unchanged" if before is not None and lock.stat().st_mtime_ns == before else "wrote"
+    print(f"geocode: {verb} {paths.rel(lock)}: {len(rows)} places (precision 1: {by[1]}, 2: {by[2]}, 3: {by[3]}) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
 

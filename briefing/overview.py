@@ -40,7 +40,7 @@ class Prepared:
     geocoded: pd.DataFrame | None = None
 
 
-def prepare(data_dir="data", as_of="", figures_dir="figures", geocoded: bool = False) -> Prepared:
+def prepare(data_dir="data", as_of="", figures_dir="", geocoded: bool = False) -> Prepared:
     """Check the parameters, load (and validate) the data, resolve ``as_of`` against it."""
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
     ds = load(p.data_dir)  # every table: the overview and the method section summarise them all

@@ -397,7 +397,7 @@ class Context:
 TABLES = ("sources", "places", "actors", "events", "control", "evidence")
 
 
-def setup(data_dir="data", as_of="", figures_dir="figures", key_dates="", **extra) -> Context:
+def setup(data_dir="data", as_of="", figures_dir="", key_dates="", **extra) -> Context:
     """Check the parameters, load the data (validated), the geocoding lock and the basemap,
     and compute everything the notebook shows. Bad values raise one-line errors."""
     from . import params as P
