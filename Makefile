@@ -12,7 +12,12 @@ SHELL       := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 # Notebooks are independent: run two at a time (the machine has two cores), lines kept whole.
+# Not for `make lab`: output sync would hold JupyterLab's URL and token until it exits.
+ifeq ($(filter lab,$(MAKECMDGOALS)),)
 MAKEFLAGS   += --jobs=2 --output-sync=line --no-print-directory
+else
+MAKEFLAGS   += --output-sync=none --no-print-directory
+endif
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -124,18 +129,16 @@ refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) 
 	@$(PY) -m briefing build refresh $(NOTEBOOKS)
 
 # JupyterLab rooted at the project (notebooks/, briefing/, data/, figures/ all reachable), on
-# PORT, without a browser when there is no display. It runs in a sub-make without output sync
-# (MAKEFLAGS asks for --output-sync=line, which would hold the URL and token until Lab exits)
-# and replaces that shell (exec), so one Ctrl-C stops it.
+# PORT, without a browser when there is no display, stopped by one Ctrl-C (answer_yes skips
+# Jupyter's "shut down? y/n" prompt). Output is not synced for this goal (see MAKEFLAGS above),
+# so the URL with its token shows at once.
 PORT ?= 8888
 lab: $(SETUP_LAB) ## JupyterLab on the project with the briefing kernel (PORT=8888); prints the URL at once
-	@$(MAKE) --no-print-directory --output-sync=none lab-run
-.PHONY: lab-run
-lab-run:
 	@echo "[lab] JupyterLab on port $(PORT), rooted at $(CURDIR); open the URL below (Ctrl-C stops it)"
 	@exec $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) --ServerApp.port_retries=0 \
 	  $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root) \
-	  --ServerApp.shutdown_no_activity_timeout=0 --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --ServerApp.answer_yes=True --LabApp.news_url=None \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	  --ServerApp.default_url=/lab/tree/notebooks/01_overview.ipynb $(LAB_ARGS)
 
 bench: $(SETUP_TEST) ## Set-up, test and build figures against their budgets, and the plain nbconvert route

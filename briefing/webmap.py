@@ -47,8 +47,6 @@ from .figures import SIDE_COLOURS
 
 VENDOR = paths.VENDOR
 MAP_HEIGHT_PX = 520
-UNTRUSTED_NOTE = ("[Interactive map: run this notebook to show it. JupyterLab does not run the scripts of a "
-                  "saved notebook until it is run or trusted.]")
 
 # Columns :func:`build_map` needs in ``states`` (one row per date step and place).
 STATE_COLUMNS = ("step", "place_id", "name", "lat", "lon", "zone_km", "side", "force", "status",
@@ -398,13 +396,12 @@ class WebMap:
     @property
     def markup(self) -> str:
         # The size is on the iframe itself, not only in the briefing's CSS, so the map is as wide
-        # as the page in JupyterLab too (an unstyled iframe is a 300 px sliver). The text inside
-        # the iframe element is never shown by a browser; JupyterLab shows it when it strips the
-        # iframe from a saved notebook it does not trust.
+        # as the page in JupyterLab too (an unstyled iframe is a 300 px sliver). JupyterLab drops
+        # the iframe of a saved notebook it does not trust: 03_territory says so in an nb-only line.
         return (f'<div class="webmap"><iframe title="{html.escape(self.title, quote=True)}" '
                 f'sandbox="allow-scripts" loading="eager" height="{MAP_HEIGHT_PX}" '
                 f'style="width:100%;height:{MAP_HEIGHT_PX}px;border:1px solid #d6d6d6;display:block" '
-                f'srcdoc="{html.escape(self.document, quote=True)}">{UNTRUSTED_NOTE}</iframe></div>')
+                f'srcdoc="{html.escape(self.document, quote=True)}"></iframe></div>')
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self.markup, "text/plain": self.plain}, {}
