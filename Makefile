@@ -32,34 +32,42 @@ SETUP_TEST  := $(VENV)/.setup-test
 DATA_DIR    ?= data
 AS_OF       ?=
 REPORT_DIR  ?= reports
+# Parameters are data, never code. $(value …) takes each as typed, unexpanded (so even
+# `$(shell …)` in a value stays text), and `export` hands it to Python in the environment.
+# No recipe line below contains a parameter: Python reads BRIEFING_* and checks every value in
+# one place (briefing/params.py: build_params), before anything is written.
+override DATA_DIR   := $(value DATA_DIR)
+override AS_OF      := $(value AS_OF)
+override REPORT_DIR := $(value REPORT_DIR)
+export BRIEFING_DATA_DIR   := $(DATA_DIR)
+export BRIEFING_AS_OF      := $(AS_OF)
+export BRIEFING_REPORT_DIR := $(REPORT_DIR)
+
+# REPORT_DIR becomes a make target name, and make cannot quote: a value with whitespace or one of
+# these characters takes no part in the graph; `make report` then only runs the check, which
+# refuses it in one line (the same list is briefing.params.UNSAFE_CHARS; a test keeps them equal).
+UNSAFE_CHARS := $$ \# % : ; ' " ` \ * ? [ ] = | & < > ( ) { } ! ~ ^ ,
+REPORT_DIR_OK := $(if $(and $(filter 1,$(words $(REPORT_DIR))),$(if $(strip $(foreach c,$(UNSAFE_CHARS),$(findstring $(c),$(REPORT_DIR)))),,ok)),yes)
+
 # A run into another REPORT_DIR keeps its figures and executed notebooks beside it, so it can
-# never overwrite the default build's files.
-ifeq ($(REPORT_DIR),reports)
-FIGURES_DIR ?= figures
-BUILD_DIR   ?= build
+# never overwrite the default build's files (the same rule as briefing.params.build_params).
+ifeq ($(abspath $(REPORT_DIR)),$(abspath reports))
+BUILD_DIR   := build
 else
-FIGURES_DIR ?= $(REPORT_DIR)/figures
-BUILD_DIR   ?= $(REPORT_DIR)/build
+BUILD_DIR   := $(REPORT_DIR)/build
 endif
 
 NOTEBOOKS   := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 EXECUTED    := $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(NOTEBOOKS))
-PACKAGE     := $(sort $(wildcard briefing/*.py briefing/templates/* briefing/vendor/*))
-DATA_FILES  := $(sort $(wildcard $(DATA_DIR)/*.csv $(DATA_DIR)/*.json $(DATA_DIR)/geocoded/*.csv $(DATA_DIR)/basemap/*.geojson))
+PACKAGE     := $(sort $(wildcard briefing/*.py briefing/adapters/*.py briefing/templates/* briefing/vendor/*))
 SEED_FILES  := $(sort $(wildcard seeds/*.txt))
 PARAMS      := $(BUILD_DIR)/params.json
-
-# Build parameters live in a file that is rewritten only when a value changes, so the graph
-# re-runs the notebooks exactly when DATA_DIR / AS_OF / FIGURES_DIR change. The list of data
-# files is kept the same way, so deleting or adding a file re-runs validation (a timestamp
-# cannot show a deletion).
-DATA_LIST   := $(BUILD_DIR)/data-files.txt
-update_if_changed = { cmp -s $(1).new $(1) && rm -f $(1).new || mv -f $(1).new $(1); }
-ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
-$(shell mkdir -p $(BUILD_DIR) && printf '{"data_dir": "%s", "as_of": "%s", "figures_dir": "%s"}\n' \
-  '$(DATA_DIR)' '$(AS_OF)' '$(FIGURES_DIR)' > $(PARAMS).new && $(call update_if_changed,$(PARAMS)) && \
-  printf '%s\n' $(DATA_FILES) > $(DATA_LIST).new && $(call update_if_changed,$(DATA_LIST)))
-endif
+NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
+# One digest per input (briefing.params.INPUTS), rewritten only when the input changes: make
+# tracks the data through these files, so a DATA_DIR may hold any character, and deleting or
+# adding a data file is noticed (a timestamp cannot show a deletion).
+INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap
+INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 
 .PHONY: help setup setup-lab setup-test report notebooks validate geocode geocode-check test refresh lab bench clean lock
 
@@ -68,7 +76,7 @@ endif
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "Parameters: DATA_DIR=$(DATA_DIR) AS_OF=$(or $(AS_OF),<latest in data>) REPORT_DIR=$(REPORT_DIR) PORT=$(PORT)"
+	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s PORT=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR" "$$BRIEFING_PORT"
 
 setup: $(SETUP) ## Create .venv and install the 'report' group (make lab / make test add theirs)
 setup-lab: $(SETUP_LAB)
@@ -77,49 +85,69 @@ setup-test: $(SETUP_TEST)
 # Install one group from the lock (uv when it can be had, else pip; prints its progress).
 $(VENV)/.setup-%: requirements/%.txt scripts/setup.sh scripts/uv.sh
 	@PYTHON=$(PYTHON) scripts/setup.sh $*
-	@touch $@
+	@touch $(VENV)/.setup-$*
 
+ifeq ($(REPORT_DIR_OK),yes)
 report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebooks and write the HTML and PDF briefing
+	@:  # (the parameter step ran while make read the notebook lists: no "Nothing to be done")
 
 notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into build/executed, or REPORT_DIR/build/executed)
 
-# Data are validated once per change, before any notebook runs: a data error stops the build
-# with one line per problem and leaves the last good report untouched.
-$(BUILD_DIR)/validated.stamp: $(SETUP) $(DATA_FILES) $(DATA_LIST) $(SEED_FILES) $(PACKAGE) $(PARAMS)
-	@$(PY) -m briefing build validate --params $(PARAMS)
-	@touch $@
+# Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
+# PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
+# here with one line, before anything is written.
+$(PARAMS) $(INPUTS) $(NB_DEPS) &: $(SETUP) FORCE
+	@$(PY) -m briefing build params
 
-# The data each notebook reads (the TABLES its module passes to the loader; tests/test_build.py
-# keeps the two in step), so changing one CSV re-runs only the notebooks that read it.
+# Data are validated once per change, before any notebook runs: a data error stops the build
+# with one line per problem and leaves the last good report untouched. The same step writes the
+# header facts the report prints (title, period, as-of, data version) into the build folder's
+# facts.json, so the report step never loads the data.
+$(BUILD_DIR)/validated.stamp: $(SETUP) $(INPUTS) $(SEED_FILES) $(PACKAGE) $(PARAMS)
+	@$(PY) -m briefing build validate
+
+# The inputs each notebook reads, so changing one CSV re-runs only the notebooks that read it:
+# generated from the code (the TABLES of the views each notebook imports; `python -m briefing build
+# deps` prints them) into $(NB_DEPS) by the parameter step, after its checks, so nothing is written
+# for a refused parameter; make includes the file and restarts when it changed. Each name maps to
+# its digest file in the build folder's inputs/.
 # Validation (all tables) runs first but, being order-only, does not itself trigger re-runs.
-NB_DATA_01_overview        := sources places actors events control claims evidence
-NB_DATA_02_chronology      := sources places actors events control evidence
-NB_DATA_03_territory       := sources places actors events control evidence geocoded basemap
-NB_DATA_04_figures         := sources places events claims evidence
-NB_DATA_05_sources_method  := sources places actors events control claims evidence geocoded
-# (wildcard: a missing file is the validator's to report, in one line, not make's)
-data_files = $(wildcard $(DATA_DIR)/datapackage.json) $(foreach t,$(1),$(if $(filter geocoded,$(t)),$(wildcard $(DATA_DIR)/geocoded/*),$(if $(filter basemap,$(t)),$(wildcard $(DATA_DIR)/basemap/*.geojson),$(wildcard $(DATA_DIR)/$(t).csv))))
+# (not in a dry run, `make -n`: make would run the parameter step to remake the included file)
+ifneq ($(filter report notebooks bench,$(or $(MAKECMDGOALS),help)),)
+ifeq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+-include $(NB_DEPS)
+endif
+endif
+input_files = $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,datapackage $(1))
 
 .SECONDEXPANSION:
-$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call data_files,$$(NB_DATA_$$*)) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
-	@$(PY) -m briefing build notebook $< --params $(PARAMS) --out $@
+$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call input_files,$$(NB_DATA_$$*)) $(PACKAGE) $(PARAMS) | $(BUILD_DIR)/validated.stamp
+	@$(PY) -m briefing build notebook notebooks/$*.ipynb
 
 # Prerequisites longest-first (the territory notebook), so the two parallel jobs end together.
+# The report step publishes the staged figures and both reports together.
 LONGEST     := $(filter %/03_territory.ipynb,$(EXECUTED))
-$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE)
-	@$(PY) -m briefing build report --params $(PARAMS) --html $(REPORT_DIR)/briefing.html --pdf $(REPORT_DIR)/briefing.pdf $(EXECUTED)
+$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE) $(BUILD_DIR)/validated.stamp
+	@$(PY) -m briefing build report
+else
+report notebooks: $(SETUP) ## (REPORT_DIR cannot be a make target: the check says why, in one line)
+	@$(PY) -m briefing build params
+endif
+
+FORCE:
+.PHONY: FORCE
 
 validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem)
-	@$(PY) -m briefing validate --data-dir $(DATA_DIR)
+	@$(PY) -m briefing validate
 
 geocode: $(SETUP_TEST) ## Rebuild the geocoding lock data/geocoded/places.csv (offline; written only if it changes)
-	@$(PY) -m briefing geocode --data-dir $(DATA_DIR)
+	@$(PY) -m briefing geocode
 
 geocode-check: $(SETUP_TEST) ## Check the geocoding lock is current (exit 2 if stale); writes nothing
-	@$(PY) -m briefing geocode --check --data-dir $(DATA_DIR)
+	@$(PY) -m briefing geocode --check
 
-# Two pytest workers (the machine has two cores; TEST_WORKERS=0 runs in one process). The
-# tests that need a full build share one per session (tests/conftest.py).
+# Two pytest workers (the machine has two cores; TEST_WORKERS=0 runs in one process); the
+# schedule keeps notebooks and build modules whole (tests/xdist_groups.py).
 TEST_WORKERS ?= 2
 test: $(SETUP_TEST) ## Run pytest (package, data, build, browser) and nbval over the notebooks (strict)
 	@scripts/system-deps.sh --check
@@ -133,13 +161,15 @@ refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) 
 # Jupyter's "shut down? y/n" prompt). Output is not synced for this goal (see MAKEFLAGS above),
 # so the URL with its token shows at once.
 PORT ?= 8888
+export BRIEFING_PORT := $(value PORT)
 lab: $(SETUP_LAB) ## JupyterLab on the project with the briefing kernel (PORT=8888); prints the URL at once
-	@echo "[lab] JupyterLab on port $(PORT), rooted at $(CURDIR); open the URL below (Ctrl-C stops it)"
-	@exec $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --port=$(PORT) --ServerApp.port_retries=0 \
+	@case "$$BRIEFING_PORT" in ''|*[!0-9]*) echo "error: parameter 'PORT': '$$BRIEFING_PORT' is not a port number (e.g. PORT=8890)" >&2; exit 2;; esac
+	@echo "[lab] JupyterLab on port $$BRIEFING_PORT, rooted at $(CURDIR); open the URL below (Ctrl-C stops it)"
+	@exec $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --port="$$BRIEFING_PORT" --ServerApp.port_retries=0 \
 	  $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root) \
 	  --ServerApp.answer_yes=True --LabApp.news_url=None \
 	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
-	  --ServerApp.default_url=/lab/tree/notebooks/01_overview.ipynb $(LAB_ARGS)
+	  --ServerApp.default_url=/lab/tree/notebooks/01_overview.ipynb
 
 bench: $(SETUP_TEST) ## Set-up, test and build figures against their budgets, and the plain nbconvert route
 	@$(PY) -m briefing build bench
@@ -151,24 +181,24 @@ clean: ## Remove build outputs (keeps .venv)
 	rm -rf build reports figures/*.png figures/*.svg figures/*.csv
 
 # ------------------------------------------------------------------------------------------------
-# Bring your own data (ACLED): export, synthetic data, scale benchmark (issue 10). Added as a block;
-# nothing above is changed. An ACLED data folder (no datapackage.json, one ACLED-format CSV) has no
-# per-table CSVs, so there every notebook depends on the folder's CSV instead. This works because
-# the notebooks' prerequisites are secondary-expanded after the whole Makefile has been read.
-ifeq ($(wildcard $(DATA_DIR)/datapackage.json),)
-data_files = $(wildcard $(DATA_DIR)/*.csv)
-endif
+# Bring your own data (ACLED): export, synthetic data, scale benchmark (issue 10). An ACLED
+# data folder (no datapackage.json) is one input: every digest in build/inputs/ covers all its
+# files, so any change re-runs every notebook.
+
+.PHONY: export synth bench-scale
 
 SYNTH_EVENTS ?= 10000
 SYNTH_SEED   ?= 1
+export BRIEFING_SYNTH_EVENTS := $(value SYNTH_EVENTS)
+export BRIEFING_SYNTH_SEED   := $(value SYNTH_SEED)
 
 .PHONY: export synth bench-scale
 
 export: $(SETUP) ## Write the curated events in ACLED layout + an HXL copy into REPORT_DIR/export
-	@$(PY) -m briefing export --data-dir $(DATA_DIR) --out $(REPORT_DIR)/export
+	@$(PY) -m briefing export
 
 synth: $(SETUP_TEST) ## Write SYNTH_EVENTS synthetic ACLED-format events (SYNTH_SEED) into build/synth/
-	@$(PY) -m briefing synth --events $(SYNTH_EVENTS) --seed $(SYNTH_SEED) --out build/synth
+	@$(PY) -m briefing synth --out build/synth
 
 bench-scale: $(SETUP_TEST) ## Build from 10k, 100k and 1M synthetic ACLED events: time, peak memory, HTML size
 	@$(PY) -m briefing.bench_scale

@@ -79,7 +79,7 @@ def floor(notebooks: list[Path]) -> tuple[float, dict[str, float]]:
 def cold_report() -> tuple[float, str]:
     """A cold ``make report``: a fresh REPORT_DIR (so fresh build/ and figures/) and no
     memoised validation, as on a fresh clone with the environment installed."""
-    from .load import CACHE_DIR
+    from .adapters.curated import CACHE_DIR
 
     target = BENCH / "report"
     shutil.rmtree(target, ignore_errors=True)

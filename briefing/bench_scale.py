@@ -97,7 +97,7 @@ class _Poll(threading.Thread):
 
 
 def run_one(n: int) -> dict:
-    from . import acled
+    from .adapters import acled
 
     data = ensure_data(n)
     report = ROOT / str(n) / "report"

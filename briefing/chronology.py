@@ -51,23 +51,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.transforms import Bbox
 
 from . import figures, render
 from . import params as P
 from .errors import ParameterError
-from .load import load, wire_group
+from .model import Dataset, wire_group
 from .sources import independent_count
+from .words import day, label as date_label, prose as prose_date, side, span_title
 
 CAMPAIGN = ("SY", "IQ")
 LANE_NAMES = {"SY": "Syria", "IQ": "Iraq", "multi": "Syria and Iraq", "other": "Elsewhere"}
 ZOOM_DAYS = 34  # the zoomed panel shows the window's last 34 days (15 Oct–17 Nov by default)
 SINGLE_PANEL_DAYS = 45  # a window up to this long is drawn in one panel
-PRECISION_NAME = {1: "day", 2: "week", 3: "month", 4: "year"}  # 4 = precision 3, year only
 NEUTRAL = "#9a9a9a"
 NOT_NAMED = "not named"
 
@@ -105,10 +107,8 @@ class Window:
 
 def check_window(ds, *, as_of=None, start="2017-07-01", end="", countries="") -> Window:
     """Check ``start``/``end``/``countries`` against each other and the data."""
-    from .overview import data_range, resolve_as_of
-
-    first = data_range(ds)[0]
-    as_of = resolve_as_of(ds, as_of)
+    first = ds.period[0]
+    as_of = ds.resolve_as_of(as_of)
     start_d = P.parse_date("start", start, allow_empty=True) or first
     end_d = P.parse_date("end", end, allow_empty=True) or as_of
     end_d = min(end_d, as_of)
@@ -116,9 +116,9 @@ def check_window(ds, *, as_of=None, start="2017-07-01", end="", countries="") ->
         why = f"end {end_d.isoformat()}" + (" (end is empty or after as_of, so as_of is used)" if end_d == as_of else "")
         raise ParameterError("start", f"{start_d.isoformat()} is after {why}")
     known = set()
-    for col in (ds.events["country"], ds.places["country"]):
-        for v in col.dropna():
-            known.update(str(v).split("|"))
+    for col in (ds.columns("events", ["country"])["country"], ds.places["country"]):
+        for v in col.dropna().astype(str).unique():
+            known.update(v.split("|"))
     return Window(start_d, end_d, as_of, parse_countries(countries, known))
 
 
@@ -148,19 +148,6 @@ def span_of(date, precision: int, basis: str = "", reported: pd.Timestamp | None
         return pd.Timestamp(d.year, 1, 1), pd.Timestamp(d.year, 12, 31), "year"
     lo = pd.Timestamp(d.year, d.month, 1)
     return lo, lo + pd.offsets.MonthEnd(0), "month"
-
-
-def date_label(date, kind: str) -> str:
-    """How the table writes a date of each precision (the rule stated under the table)."""
-    d = _ts(date)
-    if kind == "day":
-        return f"{d.day} {d:%b %Y}"
-    if kind == "week":
-        monday = d - pd.Timedelta(days=d.weekday())
-        return f"week of {monday.day} {monday:%b %Y}"
-    if kind == "month":
-        return f"{d:%b %Y} (month)"
-    return f"{d.year} (year)"
 
 
 def _lane(country: str) -> str:
@@ -535,11 +522,6 @@ def _layout_lanes(items: list[Item], lanes: list[str], xlim, days_per_inch, fig,
     return list(reversed(spans)), y - 0.4
 
 
-def _span_title(lo: pd.Timestamp, hi: pd.Timestamp) -> str:
-    first = f"{lo.day} {lo:%b}" if lo.year == hi.year else _d(lo)
-    return f"{first} – {_d(hi)}"
-
-
 def _ticks(ax, lo: pd.Timestamp, hi: pd.Timestamp, zoom: bool) -> None:
     import matplotlib.ticker as mticker
 
@@ -619,10 +601,10 @@ def timeline(sel: Selection):
         ax.set_axisbelow(True)
         if kind == "overview":
             ax.axvspan(xlim_zoom[0], xlim_zoom[1], color="#e8eef5", zorder=0.5, lw=0)
-            ax.set_title(f"{_span_title(start, end)}: overview (shaded: detail below)",
+            ax.set_title(f"{span_title(start, end)}: overview (shaded: detail below)",
                          fontsize=8, loc="left", pad=3)
         else:
-            ax.set_title(_span_title(zoom_start, end) + (": detail" if two else ""),
+            ax.set_title(span_title(zoom_start, end) + (": detail" if two else ""),
                          fontsize=8, loc="left", pad=3)
         arts = _draw_items(ax, items, xlim)
         renderer = fig.canvas.get_renderer()
@@ -642,11 +624,9 @@ def _legend(fig, ev, fig_h, bottom_in, legend_in, left_in) -> None:
 
     handles = []
     sides = [s for s in figures.SIDE_COLOURS if s in set(ev.loc[ev["style"] == "gained", "side"])]
-    side_names = {"syrian-government": "Syrian gov't", "iraqi-government": "Iraqi gov't", "us-backed": "US-backed (SDF)",
-                  "islamic-state": "IS", "rebel": "rebels", "other": "other"}
     for s in sides:
         handles.append(Line2D([], [], ls="", marker="o", ms=MARKER_PT, mfc=figures.SIDE_COLOURS[s],
-                              mec=figures.SIDE_COLOURS[s], label=f"taken by {side_names[s]}"))
+                              mec=figures.SIDE_COLOURS[s], label=f"taken by {side(s, 'short')}"))
     if (ev["style"] == "lost").any():
         handles.append(Line2D([], [], ls="", marker="o", ms=MARKER_PT, mfc="white",
                               mec=figures.SIDE_COLOURS["islamic-state"], label="lost by IS, taker not named"))
@@ -675,26 +655,10 @@ def _figure_data(ev: pd.DataFrame, panels) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- narrative
-def _d(ts) -> str:
-    return f"{ts.day} {ts:%b %Y}"
-
-
-def prose_date(date, kind: str) -> str:
-    """A date in running text: "17 Oct 2017", "the week of 23 Oct 2017", "July 2017", "2014"."""
-    d = _ts(date)
-    if kind == "day":
-        return _d(d)
-    if kind == "week":
-        return "the " + date_label(d, kind)
-    if kind == "month":
-        return f"{d:%B %Y}"
-    return str(d.year)
-
-
 def narrative_text(sel: Selection) -> tuple[str, dict]:
     """The narrative template and its values (filled by :func:`render.markdown`, escaped)."""
     w, ev = sel.window, sel.events
-    vals = {"start": _d(_ts(w.start)), "end": _d(_ts(w.end)), "as_of": _d(_ts(w.as_of)), "n": len(ev)}
+    vals = {"start": day((w.start)), "end": day((w.end)), "as_of": day((w.as_of)), "n": len(ev)}
     if not len(ev):
         return ("No event in the data falls between **{start}** and **{end}** (as of {as_of}).", vals)
     counts = ev["precision"].value_counts()
@@ -747,15 +711,27 @@ class Chronology:
     selection: Selection
     figures_dir: Path
 
+    @property
+    def window(self) -> Window:
+        return self.selection.window
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """The events in the window, one row each (span, lane, style, sources)."""
+        return self.selection.events
+
     def narrative(self):
         text, vals = narrative_text(self.selection)
         return render.markdown(text, **vals)
 
     def figure(self):
         sel = self.selection
+        if not len(sel.events):
+            return render.markdown("There is no event to draw between {start} and {end}: the timeline is left out.",
+                                   start=day(sel.window.start), end=day(sel.window.end))
         fig, data = timeline(sel)
-        caption = (f"Events between {_d(_ts(sel.window.start))} and {_d(_ts(sel.window.end))} "
-                   f"(as of {_d(_ts(sel.window.as_of))}), by country. Points: events dated to the day; "
+        caption = (f"Events between {day((sel.window.start))} and {day((sel.window.end))} "
+                   f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
                    "bars: events dated only to the week or month, drawn over that whole period. "
                    "Colour: the side that took control. Labels: place and event type.")
         return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
@@ -763,6 +739,8 @@ class Chronology:
     def table(self):
         ev = self.selection.events
         figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
+        if not len(ev):
+            return render.markdown("No event to list in this window.")
         return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"})
 
     def date_rule(self):
@@ -772,26 +750,332 @@ class Chronology:
         bg = self.selection.background
         if not len(bg):
             return render.markdown("No event in the data is dated before {start}.",
-                                   start=_d(_ts(self.selection.window.start)))
+                                   start=day((self.selection.window.start)))
         frame = table_frame(bg)
-        return render.table(frame, caption=f"Background: events before {_d(_ts(self.selection.window.start))}",
+        return render.table(frame, caption=f"Background: events before {day((self.selection.window.start))}",
                             col_classes={"Date": "nowrap"})
 
 
-#: The tables this notebook reads; the Makefile re-runs it when one of them changes.
+# --------------------------------------------------------------------------- many events, no publication dates
+DETAIL_MAX = 150  # up to this many events in the window are drawn and listed one by one
+LABEL_CAP = 12
+TABLE_CAP = 40
+
+def _names_vec(ids: pd.Series, lookup: dict) -> pd.Series:
+    """``"a|b"`` id strings → ``"A + B"`` names, computed once per distinct value."""
+    cat = ids.astype("category")
+    names = [" + ".join(lookup.get(i, i) for i in str(v).split("|")) for v in cat.cat.categories]
+    out = pd.Categorical.from_codes(cat.cat.codes, categories=pd.Index(names, dtype=object).unique()) \
+        if len(set(names)) == len(names) else pd.Series(cat.astype(object)).map(
+            dict(zip(cat.cat.categories, names))).to_numpy()
+    return pd.Series(out, index=ids.index).astype(object).where(ids.notna(), "")
+
+
+def spans(date: pd.Series, precision: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``(span_start, span_end, kind)`` per event, vectorised (see module docstring)."""
+    d = date.dt.normalize()
+    p = precision.astype("int64").to_numpy()
+    monday = d - pd.to_timedelta(d.dt.day_of_week, unit="D")
+    month0 = d.dt.to_period("M").dt.start_time
+    month1 = d.dt.to_period("M").dt.end_time.dt.normalize()
+    lo = np.where(p == 1, d, np.where(p == 2, monday, month0))
+    hi = np.where(p == 1, d, np.where(p == 2, monday + pd.Timedelta(days=6), month1))
+    kind = np.select([p == 1, p == 2], ["day", "week"], "month")
+    return (pd.Series(pd.to_datetime(lo), index=date.index), pd.Series(pd.to_datetime(hi), index=date.index),
+            pd.Series(kind, index=date.index))
+
+
+def _lane_vec(country: pd.Series) -> pd.Series:
+    c = country.astype(object)
+    return pd.Series(np.where(c.isin(["SY", "IQ"]), c, "other"), index=country.index)
+
+
+@dataclass
+class Frames:
+    """The events of the window (light columns), the background and counts."""
+
+    shown: pd.DataFrame
+    n_background: int
+    background_months: pd.DataFrame
+    n_other_countries: int
+
+
+EVENT_COLUMNS = ["event_id", "date", "time_precision", "event_type", "place_id", "country", "actor", "opponent",
+                 "controller_after", "source_id", "fatalities"]
+
+
+def frames(ds, window) -> Frames:
+    ev = ds.columns("events", EVENT_COLUMNS)  # not the notes: most of the file, needed for few rows
+    as_of, start, end = (pd.Timestamp(x) for x in (window.as_of, window.start, window.end))
+    dated_ok = ev["date"] <= as_of
+    if window.countries:
+        in_country = ev["country"].astype(object).isin(window.countries)
+    else:
+        in_country = pd.Series(True, index=ev.index)
+    visible = dated_ok & in_country
+    lo, hi, kind = spans(ev["date"], ev["time_precision"])
+    shown_mask = visible & (hi >= start) & (ev["date"] <= end)
+    bg_mask = visible & (hi < start)
+    shown = ev.loc[shown_mask, EVENT_COLUMNS].copy()
+    shown["span_start"], shown["span_end"], shown["precision"] = lo[shown_mask], hi[shown_mask], kind[shown_mask]
+    bg = ev.loc[bg_mask, "date"]
+    months = bg.dt.to_period("M").value_counts().sort_index()
+    bgm = pd.DataFrame({"Month": [f"{p.start_time:%b %Y}" for p in months.index], "Events": months.to_numpy()})
+    return Frames(shown.reset_index(drop=True), int(bg_mask.sum()), bgm, int((dated_ok & ~in_country).sum()))
+
+
+def annotate(ds, shown: pd.DataFrame, summaries: dict | None = None) -> pd.DataFrame:
+    """The curated chronology's columns (:func:`briefing.chronology.select`) for ``shown``,
+    vectorised; sources are the data's ``source`` strings (one per event). ``summaries``
+    (event_id → notes) defaults to reading them for these events."""
+    if summaries is None:
+        summaries = ds.summaries(shown["event_id"])
+    places = ds.places.set_index("place_id")
+    names = dict(zip(ds.actors["actor_id"], ds.actors["name"]))
+    side = dict(zip(ds.actors["actor_id"], ds.actors["side"]))
+    outlet = dict(zip(ds.sources["source_id"], ds.sources["outlet"]))
+    pid = shown["place_id"].astype(object)
+    place = pid.map(places["name"]).fillna(pid).astype(object)
+    ctrl = shown["controller_after"].astype(object)
+    ctrl_side = ctrl.map(lambda v: side.get(str(v).split("|")[0], "other") if isinstance(v, str) else "")
+    gained = ctrl.notna() & ctrl.astype(str).ne("")
+    colour = np.where(gained, ctrl_side.map(lambda s: figures.SIDE_COLOURS.get(s, NEUTRAL)), NEUTRAL)
+    sid = shown["source_id"].astype(object)
+    out = pd.DataFrame({
+        "event_id": shown["event_id"].astype(object), "date": shown["date"].dt.normalize(),
+        "precision": shown["precision"], "span_start": shown["span_start"], "span_end": shown["span_end"],
+        "country": shown["country"].astype(object), "lane": _lane_vec(shown["country"]),
+        "place": place, "place_short": place, "event_type": shown["event_type"].astype(object),
+        "summary": shown["event_id"].astype(object).map(summaries).fillna(""),
+        "actor": _names_vec(shown["actor"].astype(object), names).replace("", NOT_NAMED),
+        "opponent": _names_vec(shown["opponent"].astype(object), names).replace("", NOT_NAMED),
+        "controller_after": _names_vec(ctrl, names), "side": np.where(gained, ctrl_side, ""),
+        "style": np.where(gained, "gained", "none"), "colour": colour,
+        "source_ids": sid.map(outlet).fillna("").map(lambda s: [s]), "sources": sid.map(outlet).fillna(""),
+        "n_sources": 1, "n_independent": 1,
+    })
+    order = ["span_start", "date", "lane", "event_id"]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+EVENTS_DATE_RULE = ("Dates as the source codes them: time precision 1 = the day; 2 = within about a week (\"week of …\", "
+                   "drawn over the week containing the date); 3 = within the month (\"(month)\"). Sources: the data's "
+                   "source field; each event counts as one source.")
+
+
+def _chronology_detail(ds, window, fr: Frames, figures_dir):
+    ann = annotate(ds, fr.shown)
+    lanes = [k for k in ("SY", "IQ", "multi", "other") if (ann["lane"] == k).any()]
+    sel = Selection(window=window, events=ann, background=ann.iloc[0:0], n_other_countries=fr.n_other_countries,
+                    n_reported_later=0, lanes=lanes)
+
+    class CodedDetail(Chronology):
+        def date_rule(self):
+            return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE)
+
+        def background_table(self):
+            return _background(fr, window)
+
+        def table(self):
+            out = super().table()
+            ev = self.selection.events
+            figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
+            return out
+
+    return CodedDetail(sel, figures_dir)
+
+
+def _background(fr: Frames, window):
+    if not fr.n_background:
+        return render.markdown("No event in the data is dated before {start}.", start=day(window.start))
+    return render.table(fr.background_months, caption=f"Background: {fr.n_background:,} events before "
+                        f"{day(window.start)}, by month (not listed one by one)")
+
+
+@dataclass
+class AggregateChronology:
+    """Notebook 02 for a large window of coded events: weekly counts and territorial changes."""
+
+    ds: object
+    window: object
+    fr: Frames
+    figures_dir: Path
+
+    def __post_init__(self):
+        sh = self.fr.shown
+        tr = sh[sh["controller_after"].notna()]
+        c = self.ds.control  # carries each transfer's notes: no need to read them from the events
+        names = dict(zip(self.ds.places["place_id"].astype(object), self.ds.places["name"].astype(object)))
+        self.events = sh.assign(lane=_lane_vec(sh["country"]), place=sh["place_id"].astype(object).map(names),
+                                style=np.where(sh["controller_after"].notna(), "gained", "none"))
+        notes = dict(zip(c["event_id"].dropna().astype(object), c.loc[c["event_id"].notna(), "event_summary"]))
+        self.changes = annotate(self.ds, tr, notes)
+
+    # ------------------------------------------------------------------ narrative
+    def narrative(self):
+        sh, w = self.fr.shown, self.window
+        lanes = _lane_vec(sh["country"]).value_counts()
+        where = {"SY": "in Syria", "IQ": "in Iraq", "other": "elsewhere"}
+        prec = sh["precision"].value_counts()
+        kinds = self.changes["event_type"].value_counts()
+        vals = {
+            "n": f"{len(sh):,}", "start": day(w.start), "end": day(w.end), "as_of": day(w.as_of),
+            "lanes": ", ".join(f"{int(lanes[k]):,} {where[k]}" for k in ("SY", "IQ", "other") if k in lanes),
+            "day": f"{int(prec.get('day', 0)):,}", "week": f"{int(prec.get('week', 0)):,}",
+            "month": f"{int(prec.get('month', 0)):,}", "n_changes": f"{len(self.changes):,}",
+            "kinds": "; ".join(f"{k}: {int(v):,}" for k, v in kinds.items()) or "none",
+            "fat": f"{int(sh['fatalities'].sum()):,}", "n_bg": f"{self.fr.n_background:,}",
+        }
+        text = ("The data hold **{n} events** between {start} and {end} ({lanes}); {day} are dated to the day, "
+                "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
+                "counts them per week and marks only the **{n_changes} territorial changes** ({kinds}). "
+                "The data report {fat} fatalities in the window (the source's counts, not checked here).")
+        extra = []
+        if self.fr.n_background:
+            extra.append("{n_bg} earlier events (before {start}) are counted by month after the table.")
+        if self.fr.n_other_countries:
+            vals["n_oc"], vals["countries"] = f"{self.fr.n_other_countries:,}", ", ".join(w.countries)
+            extra.append("{n_oc} events outside the selected countries ({countries}) are left out.")
+        extra.append("Events after the cut-off of **{as_of}** are not shown.")
+        return render.markdown(text + "\n\n" + " ".join(extra), **vals)
+
+    # ------------------------------------------------------------------ figure
+    def _labelled(self) -> pd.DataFrame:
+        """At most :data:`LABEL_CAP` changes to label, spread over time: the window is cut into
+        equal bins per lane and each bin labels the change at its busiest place (most events in
+        the window), one label per place."""
+        ch = self.changes
+        if ch.empty:
+            return ch
+        sh = self.fr.shown
+        counts = sh["place_id"].astype(object).value_counts()
+        pid_of = pd.Series(sh["place_id"].astype(object).to_numpy(), index=sh["event_id"].astype(object).to_numpy())
+        busy = ch["event_id"].map(pid_of).map(counts).fillna(0).to_numpy()
+        lanes = sorted(set(ch["lane"]))
+        per_lane = max(1, LABEL_CAP // max(len(lanes), 1))
+        start, end = pd.Timestamp(self.window.start), pd.Timestamp(self.window.end) + pd.Timedelta(days=1)
+        frac = ((ch["date"] - start) / (end - start)).clip(0, 0.999).to_numpy()
+        ranked = ch.assign(_busy=busy, _bin=(frac * per_lane).astype(int)).sort_values(
+            ["_busy", "date", "event_id"], ascending=[False, True, True])
+        ranked = ranked.drop_duplicates("place")  # one label per place: its busiest-first change
+        pick = ranked.drop_duplicates(["lane", "_bin"])
+        return pick.drop(columns=["_busy", "_bin"]).sort_values(["date", "event_id"])
+
+    def figure(self):
+        import matplotlib.pyplot as plt
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        figures.use_style()
+        w, sh = self.window, self.fr.shown
+        start, end = pd.Timestamp(w.start), pd.Timestamp(w.end)
+        lanes = [k for k in ("SY", "IQ", "other") if (_lane_vec(sh["country"]) == k).any()] or ["SY", "IQ"]
+        week = (sh["date"] - pd.to_timedelta(sh["date"].dt.day_of_week, unit="D")).dt.normalize()
+        counts = pd.DataFrame({"week": week, "lane": _lane_vec(sh["country"])}).value_counts().rename("events")
+        counts = counts.reset_index().sort_values(["lane", "week"])
+        labelled = self._labelled()
+        lab_ids = set(labelled["event_id"])
+        fig, axes = plt.subplots(len(lanes), 1, figsize=(figures.TEXT_WIDTH_IN, 0.6 + 1.55 * len(lanes)),
+                                 sharex=True, squeeze=False)
+        fig.subplots_adjust(left=0.1, right=0.96, top=0.9, bottom=0.2, hspace=0.4)
+        ch = self.changes
+        for ax, lane in zip(axes[:, 0], lanes):
+            c = counts[counts["lane"] == lane]
+            ax.bar(c["week"] + pd.Timedelta(days=3.5), c["events"], width=6.2, color="#c9c9c9", lw=0, zorder=2)
+            ymax = max(float(c["events"].max()) if len(c) else 1.0, 1.0)
+            ax.set_ylim(0, ymax * 1.9)
+            ax.set_ylabel(LANE_NAMES.get(lane, lane), fontsize=7.5)
+            ax.yaxis.set_major_formatter(plt.matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.grid(axis="y", color=figures.GRID, lw=0.5)
+            ax.set_axisbelow(True)
+            here = ch[ch["lane"] == lane]
+            # territorial changes: one tick each in the band above the bars, by the taker's side
+            band = ymax * 1.25
+            for key, grp in here.groupby("side", sort=True):
+                ax.scatter(grp["date"] + pd.Timedelta(hours=12), np.full(len(grp), band), marker="|", s=60,
+                           color=figures.SIDE_COLOURS.get(key, figures.SIDE_COLOURS["other"]), lw=1.0, zorder=4)
+            # labels: greedy rows by estimated width, at most LABEL_CAP in all
+            rows_end: list[float] = []
+            days_per_pt = (end - start).days / ((figures.TEXT_WIDTH_IN * 0.88) * 72)
+            for r in labelled[labelled["lane"] == lane].itertuples(index=False):
+                x = pd.Timestamp(r.date)
+                width = pd.Timedelta(days=len(str(r.place)) * 6.3 * 0.55 * days_per_pt + 2)
+                row = next((i for i, e in enumerate(rows_end) if x > e), len(rows_end))
+                if row >= 2:
+                    continue
+                if row == len(rows_end):
+                    rows_end.append(x + width)
+                else:
+                    rows_end[row] = x + width
+                ax.annotate(str(r.place), (x, band), xytext=(1, 6 + 8 * row), textcoords="offset points",
+                            fontsize=6.3, ha="left", va="bottom", color=figures.INK,
+                            arrowprops=dict(arrowstyle="-", color=figures.MUTED, lw=0.4, shrinkA=0, shrinkB=0))
+            ax.set_xlim(start, end + pd.Timedelta(days=1))
+        axes[0, 0].set_title(f"{span_title(start, end)}: events per week (bars) and territorial changes (ticks)",
+                             fontsize=8, loc="left")
+        axes[-1, 0].xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%b %Y"))
+        sides = [s for s in figures.SIDE_COLOURS if s in set(ch["side"])]
+        handles = [Patch(fc="#c9c9c9", label="events per week (all types)")]
+        handles += [Line2D([], [], ls="", marker="|", ms=8, mew=1.2, color=figures.SIDE_COLOURS[s],
+                           label=f"place taken by {side(s, 'short')}") for s in sides]
+        fig.legend(handles=handles, loc="lower left", ncol=3, fontsize=6.8, frameon=False,
+                   bbox_to_anchor=(0.08, 0.0))
+        more = len(ch) - len(lab_ids)
+        data = pd.concat([
+            counts.assign(kind="weekly count", date=counts["week"].dt.strftime("%Y-%m-%d"),
+                          lane=counts["lane"].map(LANE_NAMES), place="", side="", labelled="")[
+                ["kind", "date", "lane", "events", "place", "side", "labelled"]],
+            pd.DataFrame({"kind": "territorial change", "date": ch["date"].dt.strftime("%Y-%m-%d"),
+                          "lane": ch["lane"].map(LANE_NAMES), "events": 1, "place": ch["place"], "side": ch["side"],
+                          "labelled": ch["event_id"].isin(lab_ids).map({True: "yes", False: "no"})}),
+        ], ignore_index=True)
+        caption = (f"Events between {day(start)} and {day(end)} (as of {day(w.as_of)}), by country: grey bars count "
+                   f"the events per week; ticks mark the {len(ch):,} territorial changes, coloured by the side that "
+                   f"took the place. {len(lab_ids)} are labelled (the busiest places)"
+                   + (f"; {more:,} more are not labelled (all are in the figure's CSV)." if more > 0 else "."))
+        return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
+
+    # ------------------------------------------------------------------ table
+    def table(self):
+        ch = self.changes
+        figures.write_csv(table_csv(ch), Path(self.figures_dir) / "fig2_chronology_table.csv")
+        shown = ch.tail(TABLE_CAP)
+        frame = table_frame(shown)
+        frame["Sources"] = shown["sources"].to_numpy()
+        frame["What happened"] = [f"{t}: {textwrap.shorten(str(s), 140, placeholder=' …')}"
+                                  for t, s in zip(shown["event_type"], shown["summary"])]
+        if len(ch) > TABLE_CAP:
+            cap = (f"Territorial changes: the {TABLE_CAP} most recent of {len(ch):,} (every change is listed in "
+                   "fig2_chronology_table.csv)")
+        else:
+            cap = f"Territorial changes ({len(ch):,})"
+        return render.table(frame, caption=cap, col_classes={"Date": "nowrap"})
+
+    def date_rule(self):
+        return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE + " Other events are counted in the timeline, "
+                               "not listed.")
+
+    def background_table(self):
+        return _background(self.fr, self.window)
+
+
+
+#: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "evidence")
 
 
-def prepare(data_dir="data", as_of="", figures_dir="", start="2017-07-01", end="", countries="") -> Chronology:
-    """Check every parameter, load the data (validated) and select the events: the one call
-    in the notebook's third cell. Bad values raise :class:`ParameterError` / data errors."""
-    p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
+def prepare(ds: Dataset, p: P.Params, start="2017-07-01", end="", countries=""):
+    """The window (``start``/``end``/``countries`` checked against the data) and the events in
+    it. Sources with publication dates: every event annotated one by one, its sources cut at
+    ``as_of`` (:func:`select`). Otherwise a vectorised read of the events (any size); up to
+    :data:`DETAIL_MAX` events in the window are drawn one by one, more are aggregated
+    (:class:`AggregateChronology`)."""
     P.parse_date("start", start, allow_empty=True)
     P.parse_date("end", end, allow_empty=True)
-    ds = load(p.data_dir, tables=TABLES)
-    if getattr(ds, "kind", "") == "acled":  # an ACLED export: briefing/acled_views.py
-        from . import acled_views
-
-        return acled_views.chronology(ds, p, start, end, countries)
     window = check_window(ds, as_of=p.as_of, start=start, end=end, countries=countries)
-    return Chronology(select(ds, window), p.figures_dir)
+    if ds.has_publication_dates:
+        return Chronology(select(ds, window), p.figures_dir)
+    fr = frames(ds, window)
+    if len(fr.shown) <= DETAIL_MAX:
+        return _chronology_detail(ds, window, fr, p.figures_dir)
+    return AggregateChronology(ds, window, fr, p.figures_dir)

@@ -48,6 +48,7 @@ import pandas as pd
 
 from . import figures, render
 from . import params as P
+from .words import claim_date as format_date
 
 # --------------------------------------------------------------------------------------------
 # Loading and visibility
@@ -61,52 +62,75 @@ TOLERANCE = 0.10  # relative width of an approximate value ("about 1,500" = 1,35
 STATUS_ORDER = ["conflict", "differs in scope", "differs in date", "consistent", "single"]
 
 
-@dataclass(frozen=True)
-class Context:
-    """What notebook 04 works from: the loaded data, the resolved cut-off and the figures folder."""
+NO_CLAIMS = ("This dataset holds no claims: it records events, not the figures (displacement, fighters, "
+             "territory) that the articles report, so this section is empty.")
 
-    ds: object
-    as_of: dt.date
-    figures_dir: Path
-
-
-def resolve_as_of(ds, as_of) -> dt.date:
-    """``as_of`` checked against the data: :func:`briefing.overview.resolve_as_of`."""
-    from .overview import resolve_as_of as resolve  # late: overview loads the data layer
-
-    return resolve(ds, as_of)
-
-
-#: The tables this notebook reads; the Makefile re-runs it when one of them changes.
+#: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "events", "claims", "evidence")
 
 
-def prepare(data_dir="data", as_of="", figures_dir="") -> Context:
-    """Check the notebook parameters, load (and validate) the data, resolve ``as_of``."""
-    from .load import load
-
-    p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
-    ds = load(p.data_dir, tables=TABLES)
-    return Context(ds=ds, as_of=resolve_as_of(ds, p.as_of), figures_dir=p.figures_dir)
-
-
-def _acled_aware(text: bool):
-    """Notebook-04 entry points on an ACLED dataset, which holds no claims: the first text of
-    each section says so in one sentence (``text=True``), charts and tables emit nothing."""
+def _needs_claims(text: bool):
+    """Outputs of a dataset without claims (``has_claims`` false): the first text of each
+    section says so in one sentence (``text=True``); charts and tables emit nothing."""
     import functools
 
     def wrap(fn):
         @functools.wraps(fn)
         def inner(ctx, *args, **kwargs):
-            if getattr(ctx.ds, "kind", "") == "acled":
-                from . import acled_views
-
-                return acled_views.no_claims() if text else acled_views.empty()
+            if not ctx.ds.has_claims:
+                return render.markdown(NO_CLAIMS) if text else render._Output({"text/plain": ""})
             return fn(ctx, *args, **kwargs)
 
         return inner
 
     return wrap
+
+
+@dataclass(frozen=True)
+class Context:
+    """What notebook 04 works from: the dataset, the resolved cut-off and the figures folder.
+    One method per output cell."""
+
+    ds: object
+    as_of: dt.date
+    figures_dir: Path
+
+    def key_figures(self):
+        return key_figures(self.ds, self.as_of)
+
+    def displacement_text(self):
+        return displacement_text(self)
+
+    def displacement_chart(self):
+        return displacement_chart(self)
+
+    def fighters_text(self):
+        return fighters_text(self)
+
+    def fighters_chart(self):
+        return fighters_chart(self)
+
+    def territory_text(self):
+        return territory_text(self)
+
+    def territory_chart(self):
+        return territory_chart(self)
+
+    def territory_table(self):
+        return territory_table(self)
+
+    def claims_text(self):
+        return claims_text(self)
+
+    def claims_compared(self):
+        return claims_compared(self)
+
+    def claims_notes(self):
+        return claims_notes(self)
+
+
+def prepare(ds, p: P.Params) -> Context:
+    return Context(ds=ds, as_of=p.as_of, figures_dir=p.figures_dir)
 
 
 def _date(value) -> dt.date | None:
@@ -135,7 +159,7 @@ def _text(value) -> str:
 
 def _wire_groups(ds) -> dict:
     """``{source_id: wire_group}`` as recorded in sources.csv (the loader's helper)."""
-    from .load import wire_group
+    from .model import wire_group
 
     return wire_group(ds)
 
@@ -166,7 +190,7 @@ def visible_claims(ds, as_of) -> pd.DataFrame:
     ``date`` (a ``datetime.date``), ``place`` (place name), ``quantity_key``, ``lo``/``hi``
     (the comparison interval, NaN when no number), ``shown`` (value as stated), ``when``.
     """
-    cutoff = as_of if isinstance(as_of, dt.date) else resolve_as_of(ds, as_of)
+    cutoff = as_of if isinstance(as_of, dt.date) else ds.resolve_as_of(as_of)
     wire = _wire_groups(ds)
     sources = ds.sources.copy()
     sources["_pub"] = sources["published"].map(_date)
@@ -266,18 +290,6 @@ def format_value(rec) -> str:
     return f"{q} {number}" if q else number
 
 
-def format_date(when: dt.date | None, precision=None) -> str:
-    """A claim date at its precision (ACLED-style: 1 day, 2 approximate/reporting date,
-    3 month or year — 1 January with precision 3 is a year)."""
-    if when is None:
-        return ""
-    prec = int(_num(precision) or 1)
-    if prec >= 3:
-        return f"{when.year}" if (when.month, when.day) == (1, 1) else f"{when:%B %Y}"
-    text = f"{when.day} {when:%b %Y}"
-    return text if prec == 1 else f"reported {text}"
-
-
 def classify(group: pd.DataFrame) -> tuple[str, str]:
     """Status and a one-line explanation for a group of claims on one quantity (see module)."""
     if len(group) < 2:
@@ -346,7 +358,7 @@ def compared_table_data(ctx: Context) -> pd.DataFrame:
     return out
 
 
-@_acled_aware(text=False)
+@_needs_claims(text=False)
 def claims_compared(ctx: Context):
     """The "claims that disagree" table (groups of two or more claims on one quantity), and
     ``fig4_claims_compared.csv`` with every visible claim and its status."""
@@ -370,7 +382,7 @@ def claims_compared(ctx: Context):
                         col_classes={"Claim": "nowrap"})
 
 
-@_acled_aware(text=False)
+@_needs_claims(text=False)
 def claims_notes(ctx: Context):
     """Why each group of two or more claims has its status, one line per group."""
     data = compared_table_data(ctx)
@@ -394,7 +406,7 @@ def _with_unit(shown: str, unit) -> str:
     return f"{shown} {unit}"
 
 
-@_acled_aware(text=True)
+@_needs_claims(text=True)
 def claims_text(ctx: Context):
     """Narrative for "Claims that disagree": counts by status, from the data."""
     data = compared_table_data(ctx)
@@ -508,7 +520,7 @@ def displacement_data(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TRACE_COLUMNS)
 
 
-@_acled_aware(text=False)
+@_needs_claims(text=False)
 def displacement_chart(ctx: Context):
     """Annotated bars: people displaced in Deir Ezzor governorate, the children among them
     (derived, hatched, labelled with its derivation) and, apart and in grey, the pre-war
@@ -560,7 +572,7 @@ def displacement_chart(ctx: Context):
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 
 
-@_acled_aware(text=True)
+@_needs_claims(text=True)
 def displacement_text(ctx: Context):
     """Narrative for "Displacement": the figure, its claimant and date, and the caveats."""
     by_id = _by_id(visible_claims(ctx.ds, ctx.as_of))
@@ -609,7 +621,7 @@ def fighters_data(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(elements, columns=TRACE_COLUMNS)
 
 
-@_acled_aware(text=False)
+@_needs_claims(text=False)
 def fighters_chart(ctx: Context):
     """Each estimate of IS fighters remaining on its own row: a dot for a point value, a bar
     for a range, labelled with the area it refers to, claimant, date and sources. No average."""
@@ -659,7 +671,7 @@ def fighters_chart(ctx: Context):
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 
 
-@_acled_aware(text=True)
+@_needs_claims(text=True)
 def fighters_text(ctx: Context):
     """Narrative for the forces section, one sentence per estimate, then the caveat."""
     rows = _select(visible_claims(ctx.ds, ctx.as_of), FIGHTERS)
@@ -669,7 +681,7 @@ def fighters_text(ctx: Context):
     lines, values = [], {}
     for i, r in enumerate(rows):
         lines.append(f"- **{{v{i}}}** · {{p{i}}} · {{w{i}}}, {{d{i}}} · {{src{i}}}  \n  "
-                     f"<span class=\"small\">Scope as recorded: {{s{i}}}</span>")
+                     f"*Scope as recorded: {{s{i}}}*")
         values.update({f"v{i}": r["shown"], f"p{i}": r["place"], f"s{i}": r["scope"],
                        f"w{i}": _text(r["claimant"]), f"d{i}": r["when"], f"src{i}": _sources_phrase(r)})
     text = "Estimates of how many IS fighters remained, as the articles report them:\n\n" + "\n".join(lines)
@@ -734,7 +746,7 @@ def territory_rows(ctx: Context) -> list[dict]:
     return rows
 
 
-@_acled_aware(text=False)
+@_needs_claims(text=False)
 def territory_table(ctx: Context):
     """Territory figures as a table: value as stated, what it refers to, claimant, date,
     sources and a caveat (press comparison, lower bound, derived …). Its data, with claim ids
@@ -767,7 +779,7 @@ def territory_data(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TRACE_COLUMNS)
 
 
-@_acled_aware(text=False)
+@_needs_claims(text=False)
 def territory_chart(ctx: Context):
     """Two 100 % bars with different bases: the share of the whole "caliphate" lost and the
     share of one province still held (a lower bound, drawn with an arrow)."""
@@ -815,7 +827,7 @@ def territory_chart(ctx: Context):
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 
 
-@_acled_aware(text=True)
+@_needs_claims(text=True)
 def territory_text(ctx: Context):
     """Narrative for "Territory in numbers", including the press-comparison caveat."""
     by_id = _by_id(visible_claims(ctx.ds, ctx.as_of))
@@ -868,7 +880,7 @@ def key_figures(ds, as_of) -> render._Output:
     """The first page's key-figures box: up to six numbers, each with what it counts, its
     claimant, date and sources.
 
-    ``ds`` is the loaded dataset (:func:`briefing.load.load`); ``as_of`` a ``datetime.date``
+    ``ds`` is the loaded dataset (:class:`briefing.model.Dataset`); ``as_of`` a ``datetime.date``
     or ``YYYY-MM-DD`` string (``""`` = latest publication date in the data). A claim is shown
     only if it exists on ``as_of``: its own date is on or before it *and* an article carrying it
     was published on or before it (later claims do not exist yet). The figures come from
@@ -877,11 +889,9 @@ def key_figures(ds, as_of) -> render._Output:
     Returns an HTML block (classes ``keyfigs``/``keyfig``/``value``/``what``/``who`` from the
     briefing CSS) with every data string escaped, and a plain-text twin.
     """
-    if getattr(ds, "kind", "") == "acled":
-        from . import acled_views
-
-        return acled_views.no_claims()
-    cutoff = resolve_as_of(ds, as_of)
+    if not ds.has_claims:
+        return render.markdown(NO_CLAIMS)
+    cutoff = ds.resolve_as_of(as_of)
     by_id = _by_id(visible_claims(ds, cutoff))
     chosen = [(by_id[cid], what) for cid, what in KEY_FIGURES if cid in by_id][:MAX_KEY_FIGURES]
     if not chosen:

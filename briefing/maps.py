@@ -1,7 +1,7 @@
 """Static maps for print: small multiples of the control state on the key dates.
 
 Drawn with matplotlib on the offline basemap (:func:`briefing.basemap.load_layers`) in the
-equal-area projection of :mod:`briefing.territory` (Lambert azimuthal, centred 40° E 34° N,
+equal-area projection of :data:`briefing.figures.EQUAL_AREA` (Lambert azimuthal, centred 40° E 34° N,
 so north is up and the km scale holds across the region to within about 1 %).
 
 * Places located to the town itself (``geo_precision`` 1) are dots; places known only to
@@ -32,7 +32,8 @@ from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
 from matplotlib.transforms import Bbox
 
 from . import figures
-from .territory import EQUAL_AREA, IS_SIDE, SIDE_LABELS
+from .figures import EQUAL_AREA
+from .words import IS_SIDE, side as side_name
 
 PAD_KM = 70
 FOCUS_FILL = "#fbfaf6"
@@ -358,7 +359,7 @@ def _legend(lax, states, numbers, note: str, renderer) -> None:
             continue
         who = ", ".join(sorted(set(rows["controller_name"].dropna())))
         handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[side], mec="white", ms=5,
-                              label=f"Held by {SIDE_LABELS.get(side, side)} ({who})"))
+                              label=f"Held by {side_name(side)} ({who})"))
     if states["controller"].isna().any():
         handles.append(Line2D([], [], marker="o", ls="none", mfc=UNKNOWN_COLOUR, mec="white", ms=5,
                               label="Lost by IS, taker not reported"))

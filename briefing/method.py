@@ -6,14 +6,43 @@ are computed from the data, so the section cannot drift from what was built.
 """
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pandas as pd
 
+from . import params as P
 from . import render
+from .model import Dataset
+from .words import day
+
+#: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
+TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
+SOURCES_MAX = 20  # a dataset with more distinct sources lists the most cited
 
 
-def _acled(ds) -> bool:
-    """An ACLED-format dataset (see :mod:`briefing.acled`) is described by acled_views."""
-    return getattr(ds, "kind", "") == "acled"
+@dataclass
+class Method:
+    """The last section for one ``as_of``: sources, publication dates, method, limitations."""
+
+    ds: Dataset
+    as_of: dt.date
+
+    def sources_table(self):
+        return sources_table(self.ds, self.as_of)
+
+    def publication_notes(self):
+        return publication_notes(self.ds, self.as_of)
+
+    def method(self):
+        return method_markdown(self.ds, self.ds.geocoded)
+
+    def limitations(self):
+        return limitations_markdown(self.ds, self.as_of)
+
+
+def prepare(ds: Dataset, p: P.Params) -> Method:
+    return Method(ds, p.as_of)
 
 
 def _published_by(ds, as_of) -> pd.DataFrame:
@@ -27,28 +56,22 @@ PRECISION_LABEL = {1: "day", 2: "week or a few days", 3: "month (or coarser)"}
 GEO_PRECISION_LABEL = {1: "the named town itself", 2: "near or part of a town", 3: "a larger region"}
 
 
-def _date(d) -> str:
-    return "" if pd.isna(d) else f"{d.day} {d:%b %Y}"
-
-
 def sources_table(ds, as_of=None) -> render._Output:
     """Every source published by ``as_of`` with outlet, date (and how it was established), wire
     agency, file and wire-story group (sources in one group are reposts of one story, not
     independent). The caption counts the later articles left out."""
-    if _acled(ds):
-        from . import acled_views
-
-        return acled_views.sources_table(ds)
+    if not ds.has_publication_dates:
+        return _cited_sources(ds)
     s = _published_by(ds, as_of)
     later = len(ds.sources) - len(s)
-    caption = "Sources" + (f" published by {_date(pd.Timestamp(as_of))} ({later} later article"
+    caption = "Sources" + (f" published by {day(pd.Timestamp(as_of))} ({later} later article"
                            f"{'s' if later > 1 else ''} not used in this as-of view)" if later else "")
     rows = pd.DataFrame({
         "Source": s["source_id"],
         "Headline": s["headline"],
         "Outlet": s["outlet"],
         "Published": [
-            f"{_date(d)}{' (inferred)' if str(b).lower().startswith('inferred') else ''}"
+            f"{day(d)}{' (inferred)' if str(b).lower().startswith('inferred') else ''}"
             for d, b in zip(s["published"], s["published_basis"])
         ],
         "Wire agency": s["agency"].fillna("not stated"),
@@ -61,10 +84,11 @@ def sources_table(ds, as_of=None) -> render._Output:
 def publication_notes(ds, as_of=None) -> render._Output:
     """How each publication date was established (printed or inferred), one line per source
     published by ``as_of``."""
-    if _acled(ds):
-        from . import acled_views
-
-        return acled_views.publication_notes(ds)
+    if not ds.has_publication_dates:
+        text = ("The data give no publication dates. Each source's \"latest event\" is the latest event date it "
+                "is cited for; an event counts as known on the date it happened, so the as-of cut-off hides only "
+                "events dated after it.")
+        return render._Output({"text/markdown": text, "text/plain": text})
     s = _published_by(ds, as_of)
     lines = [f"- **{render.esc(sid)}**: {render.esc(basis)}" for sid, basis in zip(s["source_id"], s["published_basis"])]
     text = "\n".join(lines)
@@ -149,10 +173,8 @@ LIMITATIONS = """\
 
 
 def method_markdown(ds, geocoded: pd.DataFrame | None = None) -> render._Output:
-    if _acled(ds):
-        from . import acled_views
-
-        return acled_views.method_markdown(ds, geocoded)
+    if not ds.has_quotes:
+        return _events_method(ds, geocoded)
     c = counts(ds, geocoded)
     c.setdefault("n_geonames", "—")
     for p in (1, 2, 3):
@@ -163,14 +185,73 @@ def method_markdown(ds, geocoded: pd.DataFrame | None = None) -> render._Output:
 
 def limitations_markdown(ds, as_of=None) -> render._Output:
     """The limitations; the last one states the cut-off this briefing was built for."""
-    if _acled(ds):
-        from . import acled_views
-
-        return acled_views.limitations_markdown()
+    if not ds.has_quotes:
+        text = EVENTS_LIMITATIONS + ("" if ds.has_transfers else EVENTS_NO_TRANSFERS)
+        return render._Output({"text/markdown": text, "text/plain": text})
     last = ds.sources["published"].max().date()
     if as_of is None or as_of >= last:
-        snapshot = f"The articles end on {_date(pd.Timestamp(last))}."
+        snapshot = f"The articles end on {day(pd.Timestamp(last))}."
     else:
-        snapshot = f"This briefing is cut off on {_date(pd.Timestamp(as_of))}: it uses what had been published by then."
+        snapshot = f"This briefing is cut off on {day(pd.Timestamp(as_of))}: it uses what had been published by then."
     text = LIMITATIONS.format(snapshot=snapshot)
+    return render._Output({"text/markdown": text, "text/plain": text})
+
+
+# --------------------------------------------------------------------------- a dataset of coded events
+def _cited_sources(ds: Dataset) -> render._Output:
+    """The most cited sources, with their event counts, after the dataset's description."""
+    counts = ds.columns("events", ["source_id"])["source_id"].value_counts()
+    s = ds.sources.set_index("source_id")
+    top = counts.head(SOURCES_MAX)
+    frame = pd.DataFrame({"Source (as the data give it)": [s.loc[i, "outlet"] for i in top.index],
+                          "Events": [f"{int(v):,}" for v in top.to_numpy()],
+                          "Latest event": [day(s.loc[i, "published"]) for i in top.index]})
+    cap = f"Sources: the {len(top)} most cited of {len(s):,}" if len(s) > len(top) else "Sources"
+    table = render.table(frame, caption=cap)
+    lead = "This briefing is built from a dataset of coded events, not from the five articles"
+    rest = ": " + ds.description
+    markup = f"<p><strong>{render.esc(lead)}</strong>{render.esc(rest)}</p>\n" + table.bundle["text/html"]
+    return render.html_block(markup, lead + rest + "\n" + table.bundle["text/plain"])
+
+
+EVENTS_METHOD = """\
+### How this dataset was read
+
+{description} The data hold {n_events} events at {n_places} places, with {n_actors} actors and
+{n_sources} distinct sources.
+
+**Dates and their precision** are the source's: precision 1 is a day ({p1} events), 2 a week or a
+few days ({p2}), 3 a month ({p3}).
+
+**Territorial control.** {control}
+
+**Locations** are the source's coordinates, with its geographic precision: {g1} places at the town
+itself (1), {g2} near it or part of it (2), {g3} a larger region (3).
+"""
+EVENTS_CONTROL = ("Changes of control are the source's territorial-transfer events; consecutive transfers at a "
+                  "place make control periods ({n_control} in all, at {n_control_places} places); before the first "
+                  "transfer the losing actor is taken to have held it. Sides come from actor names and type codes.")
+EVENTS_LIMITATIONS = """\
+### Limitations
+
+- **Not the articles.** This briefing was built from a dataset of coded events; nothing in it is
+  checked against an article.
+- **Events, not claims.** The dataset holds no claims, so the figures section is empty.
+- **Places, not territory.** Control is per location and changes only at recorded transfers.
+- **Sides are inferred** from actor names and type codes, not recorded by the source.
+"""
+EVENTS_NO_TRANSFERS = "- **No control.** The dataset records no change of control: the maps show none.\n"
+
+
+def _events_method(ds: Dataset, geocoded) -> render._Output:
+    ev, pl, c = ds.columns("events", ["time_precision"]), ds.places, ds.control
+    p = ev["time_precision"].value_counts()
+    g = geocoded["geo_precision"].value_counts()
+    control = (EVENTS_CONTROL.format(n_control=f"{len(c):,}", n_control_places=f"{c['place_id'].nunique():,}")
+               if ds.has_transfers else "The dataset records no change of control, so none is shown.")
+    text = EVENTS_METHOD.format(
+        description=render.esc(ds.description), n_events=f"{len(ev):,}", n_places=f"{len(pl):,}",
+        n_actors=f"{len(ds.actors):,}", n_sources=f"{len(ds.sources):,}", p1=f"{int(p.get(1, 0)):,}",
+        p2=f"{int(p.get(2, 0)):,}", p3=f"{int(p.get(3, 0)):,}", control=control,
+        g1=f"{int(g.get(1, 0)):,}", g2=f"{int(g.get(2, 0)):,}", g3=f"{int(g.get(3, 0)):,}")
     return render._Output({"text/markdown": text, "text/plain": text})

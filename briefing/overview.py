@@ -10,176 +10,138 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import __version__, params as P, paths
-from .load import load
+from . import __version__, paths, render
+from . import params as P
+from .model import Dataset, control_table, corroboration, state_on, wire_group
+from .words import IS_SIDE, day_long, day_month, names
+
+#: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
+TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
 
 
-def data_range(ds) -> tuple[dt.date, dt.date]:
-    """The range ``as_of`` may take: earliest dated event → latest source publication (an ACLED
-    dataset: its first and last event dates, read from its cache's metadata)."""
-    if getattr(ds, "kind", "") == "acled":
-        return ds.date_range
-    first = ds.events["date"].min().date()
-    last = ds.sources["published"].max().date()
-    return first, last
+@dataclass
+class Overview:
+    """What the overview shows (key findings) for one ``as_of``."""
 
-
-def resolve_as_of(ds, as_of) -> dt.date:
-    """``as_of`` as text (``YYYY-MM-DD``; empty = the latest publication) or a date, checked
-    against :func:`data_range`: the one resolver every notebook and the build use."""
-    return P.resolve_as_of(P.parse_date("as_of", as_of, allow_empty=True), *data_range(ds))
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What the overview and method notebooks work from."""
-
-    ds: object
+    ds: Dataset
     as_of: dt.date
-    params: P.Params
-    geocoded: pd.DataFrame | None = None
+
+    def key_findings(self):
+        return key_findings(self.ds, self.as_of)
 
 
-def prepare(data_dir="data", as_of="", figures_dir="", geocoded: bool = False) -> Prepared:
-    """Check the parameters, load (and validate) the data, resolve ``as_of`` against it."""
-    p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir)
-    ds = load(p.data_dir)  # every table: the overview and the method section summarise them all
-    resolved = resolve_as_of(ds, p.as_of)
-    geo = None
-    if geocoded and getattr(ds, "kind", "") == "acled":
-        geo = ds.geocoded  # ACLED's own coordinates stand in for the geocoding lock
-    elif geocoded:
-        from .geocode import load_geocoded
-
-        geo = load_geocoded(p.data_dir)
-    return Prepared(ds=ds, as_of=resolved, params=p, geocoded=geo)
+def prepare(ds: Dataset, p: P.Params) -> Overview:
+    return Overview(ds, p.as_of)
 
 
-def long_date(d: dt.date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
-def header_facts(params: dict) -> dict:
-    from .report import data_version
-    from .sources import independent_groups
-
-    folder = P.data_folder(params.get("data_dir"))
-    ds = load(folder)
-    first = data_range(ds)[0]
-    as_of = resolve_as_of(ds, params.get("as_of"))
-    if getattr(ds, "kind", "") == "acled":
-        return {
-            "as_of": as_of.isoformat(), "as_of_date": as_of, "as_of_long": long_date(as_of),
-            "period": f"{first:%B %Y} to {long_date(as_of)}", "data_version": data_version(folder),
-            "data_dir": paths.rel(folder), "n_sources": len(ds.sources), "n_independent": len(ds.sources),
-            "package_version": __version__, "dataset_kind": "acled", "n_events": ds.meta["rows"],
-        }
-    window = ds.events[(ds.events["date"].dt.date <= as_of) & (ds.events["date"] >= "2017-07-01")]
-    start = window["date"].min().date() if len(window) else as_of
-    period = f"{start:%B %Y} to {long_date(as_of)}"
-    published = ds.sources[ds.sources["published"].dt.date <= as_of]  # what an as-of view may use
-    groups = independent_groups(ds)
-    return {
-        "as_of": as_of.isoformat(),
-        "as_of_date": as_of,
-        "as_of_long": long_date(as_of),
-        "period": period,
-        "data_version": data_version(folder),
-        "data_dir": paths.rel(folder),
-        "n_sources": len(published),
-        "n_sources_total": len(ds.sources),
-        "n_independent": len({groups[s] for s in published["source_id"]}),
-        "package_version": __version__,
-        "dataset_kind": "curated",
+def facts(ds: Dataset, as_of, data_version: str) -> dict:
+    """The header facts the report prints (title, period, as-of, data version, what the
+    briefing is built from), written by the build into ``build/facts.json`` so the report step
+    never loads the data."""
+    as_of = ds.resolve_as_of(as_of)
+    ev = ds.columns("events", ["date"])
+    window = ev[(ev["date"].dt.date <= as_of) & (ev["date"] >= pd.Timestamp(WINDOW_START))]
+    start = window["date"].min().date() if len(window) else ds.period[0]
+    out = {
+        "title": ds.title, "short_title": ds.short_title, "region": ds.region, "as_of": as_of.isoformat(), "as_of_long": day_long(as_of),
+        "period": f"{start:%B %Y} to {day_long(as_of)}", "data_version": data_version,
+        "data_dir": paths.rel(ds.data_dir), "package_version": __version__, "n_events": ds.n_events,
+        "has_quotes": ds.has_quotes,
     }
+    if ds.has_publication_dates:
+        published = ds.sources[ds.sources["published"].dt.date <= as_of]  # what an as-of view may use
+        groups = wire_group(ds)
+        out.update(n_sources=len(published), n_sources_total=len(ds.sources),
+                   n_independent=len({groups[s] for s in published["source_id"]}))
+    else:
+        out.update(n_sources=len(ds.sources), n_sources_total=len(ds.sources), n_independent=len(ds.sources))
+    return out
 
 
 # --------------------------------------------------------------------------- key findings
 
 WINDOW_START = dt.date(2017, 7, 1)  # the campaign window opens with the fall of Mosul (July 2017)
+LIST_MAX = 12  # up to this many losses are named one by one; more are counted
 
 
-def _fmt_date(ts, precision) -> str:
-    """A date as the data supports it: "17 Oct" for a day, "Oct" (month) for precision 3."""
-    return f"{ts:%B}" if int(precision) == 3 else f"{ts.day} {ts:%b}"
-
-
-def losses(ds, as_of: dt.date) -> pd.DataFrame:
+def losses(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """IS control periods that ended inside the window up to ``as_of``, with who took over.
 
-    One row per place: place name, end date and precision, and the successor controller (or
-    empty where the articles do not name one, as for Hawija)."""
-    c = ds.control
-    ended = c[(c["controller"] == "is") & c["end"].notna()
+    One row per period: place name, end date and precision, and the successor controller (or
+    empty where the source does not name one, as for Hawija)."""
+    c = control_table(ds, coordinates=False) if table is None else table
+    ended = c[c["side"].eq(IS_SIDE) & c["end"].notna()
               & (c["end"].dt.date >= WINDOW_START) & (c["end"].dt.date <= as_of)]
-    names = dict(zip(ds.places["place_id"], ds.places["name"]))
-    actors = dict(zip(ds.actors["actor_id"], ds.actors["name"]))
-    rows = []
-    for rec in ended.sort_values(["end", "place_id"]).itertuples():
-        nxt = c[(c["place_id"] == rec.place_id) & (c["start"] == rec.end)]
-        rows.append({"place_id": rec.place_id, "place": names.get(rec.place_id, rec.place_id),
-                     "end": rec.end, "precision": rec.end_precision,
-                     "taken_by": actors.get(nxt["controller"].iloc[0], "") if len(nxt) else ""})
-    return pd.DataFrame(rows, columns=["place_id", "place", "end", "precision", "taken_by"])
+    nxt = c[["place_id", "start", "controller_name"]].dropna(subset=["start"]).drop_duplicates(["place_id", "start"])
+    out = ended.sort_values(["end", "place_id"]).merge(
+        nxt.rename(columns={"start": "end", "controller_name": "taken_by"}), on=["place_id", "end"], how="left")
+    out = out.rename(columns={"name": "place", "end_precision": "precision"})
+    out["taken_by"] = out["taken_by"].fillna("")
+    return out[["place_id", "place", "kind", "end", "precision", "taken_by"]].reset_index(drop=True)
 
 
-def still_held(ds, as_of: dt.date) -> pd.DataFrame:
+def still_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Places held (fully, partly or as a presence) by IS or its affiliate on ``as_of``."""
-    from .load import control_at
-
-    state = control_at(ds, as_of).reset_index()
-    sides = dict(zip(ds.actors["actor_id"], ds.actors["side"]))
-    held = state[state["controller"].map(sides) == "islamic-state"]
-    names = dict(zip(ds.places["place_id"], ds.places["name"]))
-    held = held.assign(place=held["place_id"].map(names))
-    return held.sort_values("place_id")[["place_id", "place", "controller", "extent"]]
+    c = control_table(ds, coordinates=False) if table is None else table
+    held = state_on(c, as_of)
+    held = held[held["is_held"]].rename(columns={"name": "place"})
+    return held.sort_values("place_id")[["place_id", "place", "kind", "controller", "extent"]]
 
 
 EXTENT_WORDS = {"full": "held", "partial": "partly held", "presence": "a presence", "contested": "contested"}
 TOWN_KINDS = {"city", "town"}
 
 
-def _names(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def key_findings(ds, as_of: dt.date):
-    """Three or four sentences the data supports, each built from rows (escaped)."""
-    from . import render
-    from .load import corroboration
-
-    if getattr(ds, "kind", "") == "acled":
-        from . import acled_views
-
-        return acled_views.key_findings(ds, as_of)
-    lost = losses(ds, as_of)
-    held = still_held(ds, as_of)
-    kinds = dict(zip(ds.places["place_id"], ds.places["kind"]))
+def key_findings(ds: Dataset, as_of: dt.date):
+    """Three or four sentences the data supports, each built from rows (escaped). The wording
+    follows what the dataset offers: its description when it is not the curated articles, losses
+    named one by one or counted, sourcing when quotes are checked, event counts otherwise."""
     esc = render.esc
+    table = control_table(ds, coordinates=False)
+    lost = losses(ds, as_of, table)
+    held = still_held(ds, as_of, table)
+    who = "the articles" if ds.has_quotes else "the data"
     bullets = []
-    if len(lost):
-        items = [f"{esc(r.place)} ({_fmt_date(r.end, r.precision)}, "
+    if not ds.has_quotes:
+        bullets.append(f"**{esc(ds.description)}**")
+        ev = ds.columns("events", ["date", "country", "fatalities"])
+        upto = ev[ev["date"].dt.date <= as_of]
+        by_country = upto["country"].astype(object).value_counts()
+        where = ", ".join(f"{int(n):,} in {esc(c)}" for c, n in by_country.items())
+        bullets.append(f"**{len(upto):,} events up to {day_long(as_of)}**" + (f": {where}" if where else "")
+                       + f"; {int(upto['fatalities'].sum()):,} fatalities reported (the source's counts).")
+    if not ds.has_transfers:
+        bullets.append("**No changes of territorial control**: the source records none, so nothing is said "
+                       "about who held which place.")
+    elif len(lost) > LIST_MAX:
+        bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {len(lost):,} places** "
+                       f"({int(lost['taken_by'].ne('').sum()):,} with a named taker).")
+    elif len(lost):
+        items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
                  + (f"taken by {esc(r.taken_by)})" if r.taken_by else "captor not named)")
                  for r in lost.itertuples()]
-        bullets.append(f"**Between {WINDOW_START:%B %Y} and {long_date(as_of)} IS lost {len(lost)} places the "
-                       f"articles name**: " + "; ".join(items) + ".")
-        towns = lost[lost["place_id"].map(kinds).isin(TOWN_KINDS)]
+        bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {len(lost)} places "
+                       f"{who} name**: " + "; ".join(items) + ".")
+        towns = lost[lost["kind"].isin(TOWN_KINDS)]
         if len(towns):
             last_day = towns["end"].max()
             last = towns[towns["end"] == last_day]
             noun = "town" if len(last) == 1 else "towns"
-            bullets.append(f"**The most recent {noun} lost: {_names([esc(p) for p in last['place']])}**, on "
-                           f"{_fmt_date(last_day, last['precision'].iloc[0])}.")
-    if len(held):
-        towns = [esc(p) for p, pid in zip(held["place"], held["place_id"]) if kinds.get(pid) in TOWN_KINDS]
-        tail = (f" They include the town{'s' if len(towns) > 1 else ''} of {_names(towns)}." if towns
-                else " None of them is a town; the articles give no area for any of them.")
-        bullets.append(f"**On {long_date(as_of)} the articles still place IS or its affiliate in {len(held)} "
+            bullets.append(f"**The most recent {noun} lost: {names([esc(p) for p in last['place']])}**, on "
+                           f"{day_month(last_day, last['precision'].iloc[0])}.")
+    if len(held) > LIST_MAX:
+        bullets.append(f"**On {day_long(as_of)} IS held {len(held):,} places** whose control the data record.")
+    elif len(held):
+        towns = [esc(p) for p, k in zip(held["place"], held["kind"]) if k in TOWN_KINDS]
+        tail = (f" They include the town{'s' if len(towns) > 1 else ''} of {names(towns)}." if towns
+                else f" None of them is a town; {who} give no area for any of them.")
+        bullets.append(f"**On {day_long(as_of)} {who} still place IS or its affiliate in {len(held)} "
                        f"areas**: " + "; ".join(f"{esc(p)} ({EXTENT_WORDS.get(x, esc(x))})"
                                                for p, x in zip(held["place"], held["extent"])) + "." + tail)
-    corr = corroboration(ds)
-    single = int((corr["n_independent"] == 1).sum())
-    bullets.append(f"**Thin sourcing.** {len(ds.sources)} articles, {len(set(ds.sources['wire_group']))} independent "
-                   f"reports; {single} of {len(corr)} facts rest on a single independent report.")
+    if ds.has_quotes:
+        corr = corroboration(ds)
+        single = int((corr["n_independent"] == 1).sum())
+        bullets.append(f"**Thin sourcing.** {len(ds.sources)} articles, {len(set(ds.sources['wire_group']))} "
+                       f"independent reports; {single} of {len(corr)} facts rest on a single independent report.")
     text = "\n".join(f"- {b}" for b in bullets)
     return render._Output({"text/markdown": text, "text/plain": text})

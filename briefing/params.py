@@ -1,4 +1,4 @@
-"""Notebook and build parameters: one place that checks them and fails with one clear line.
+r"""Notebook and build parameters: one place that checks them and fails with one clear line.
 
 papermill does no type checking (``-p`` guesses types, unknown names only log a warning), so
 every notebook calls :func:`check` right after its parameters cell. Paths are resolved from
@@ -10,10 +10,28 @@ Decisions:
   sources", so the default briefing shows everything the articles report.
 - ``as_of`` must fall inside the data's range: from the earliest dated event to the latest
   source publication. A date outside it would draw a briefing the data cannot support.
+
+Build parameters (:func:`build_params`) reach Python as data, never as shell or JSON text: the
+Makefile exports ``DATA_DIR``, ``AS_OF`` and ``REPORT_DIR`` into the environment as
+``BRIEFING_DATA_DIR``, ``BRIEFING_AS_OF`` and ``BRIEFING_REPORT_DIR`` (unexpanded, so even
+``$(shell …)`` in a value is just text), no recipe line contains them, and Python writes
+``params.json`` with :mod:`json`. Every parameter is checked here, in one place, before the build
+writes anything. ``REPORT_DIR`` decisions:
+
+- it may not be (or lie inside) the project root's own folders (``data/``, ``seeds/``,
+  ``notebooks/``, ``briefing/``, ``tests/``, ``scripts/``, ``docs/``, ``figures/``, ``build/``,
+  ``.git/``, ``.venv/``), the project root itself, a folder that contains the project, or
+  anything inside ``DATA_DIR`` (the data version would then hash the build's own files);
+- it may not contain whitespace, control characters or characters that make or a shell treat
+  specially (``$ # % : ; ' " ` \ * ? [ ] = | & < > ( ) { } ! ~ ^ ,``): the folder becomes a make
+  target name, and make cannot quote. ``DATA_DIR`` is never a make target (changes are tracked
+  through digest files, see :func:`input_digests`), so it may hold spaces and any character.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,3 +112,130 @@ def resolve_as_of(as_of: dt.date | None, first: dt.date, last: dt.date) -> dt.da
             "as_of", f"{as_of.isoformat()} is outside the data's range {first.isoformat()} to {last.isoformat()}"
         )
     return as_of
+
+
+# --------------------------------------------------------------------------- build parameters
+
+ENV = {"data_dir": "BRIEFING_DATA_DIR", "as_of": "BRIEFING_AS_OF", "report_dir": "BRIEFING_REPORT_DIR"}
+# Characters make cannot quote in a target name, or that a shell would interpret. Mirrored by
+# UNSAFE_CHARS in the Makefile (tests/test_params.py keeps the two equal).
+UNSAFE_CHARS = "$#%:;'\"`\\*?[]=|&<>(){}!~^,"
+# Project folders a build must never write into (REPORT_DIR may not be one of them or inside one).
+PROTECTED = ("data", "seeds", "notebooks", "briefing", "tests", "scripts", "docs", "figures", "build",
+             ".git", ".venv", ".ci")
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    """Where one build reads and writes. ``stage_dir`` receives the figures while notebooks run;
+    the report step publishes them to ``figures_dir`` together with the reports."""
+
+    data_dir: Path
+    as_of: dt.date | None
+    report_dir: Path
+    build_dir: Path
+    figures_dir: Path
+
+    @property
+    def params_file(self) -> Path:
+        return self.build_dir / "params.json"
+
+    @property
+    def stage_dir(self) -> Path:
+        return self.build_dir / "stage" / "figures"
+
+    @property
+    def executed_dir(self) -> Path:
+        return self.build_dir / "executed"
+
+    @property
+    def inputs_dir(self) -> Path:
+        return self.build_dir / "inputs"
+
+    def notebook_params(self) -> dict:
+        """What the notebooks receive (``figures_dir`` is the staging folder)."""
+        return {"data_dir": paths.rel(self.data_dir), "as_of": self.as_of.isoformat() if self.as_of else "",
+                "figures_dir": paths.rel(self.stage_dir)}
+
+
+def _abspath(value: str) -> Path:
+    """Like make's ``$(abspath)``: absolute and normalised, symlinks not resolved, so Python and
+    the Makefile agree on which folder a relative path names."""
+    p = Path(os.path.expanduser(value))
+    return Path(os.path.normpath(p if p.is_absolute() else paths.ROOT / p))
+
+
+def report_folder(value, data_dir: Path) -> Path:
+    """Check ``REPORT_DIR`` (see the module docstring); nothing is created here."""
+    text = "" if value is None else str(value)
+    if text.strip() == "":
+        raise ParameterError("report_dir", "is empty; expected a folder such as 'reports'")
+    bad = sorted({c for c in text if c in UNSAFE_CHARS or c.isspace() or not c.isprintable()})
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        raise ParameterError("report_dir", f"{text!r} contains {shown}; a report folder name may not hold "
+                                           f"whitespace or any of {UNSAFE_CHARS} (make cannot quote them)")
+    folder = _abspath(text)
+    real = folder.resolve()
+    root = paths.ROOT.resolve()
+    if real == root or root.is_relative_to(real):
+        raise ParameterError("report_dir", f"'{text}' is the project folder or contains it; choose a folder such as 'reports' or 'out'")
+    for name in PROTECTED:
+        protected = (root / name).resolve()
+        if real == protected or real.is_relative_to(protected):
+            raise ParameterError("report_dir", f"'{text}' is inside the project's {name}/ folder, which a build never "
+                                               f"writes to; choose a folder such as 'reports' or 'out'")
+    data = Path(data_dir).resolve()
+    if real == data or real.is_relative_to(data):
+        raise ParameterError("report_dir", f"'{text}' lies inside the data folder '{data_dir}'; the build would "
+                                           f"hash its own outputs as data; choose a folder outside it")
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError("report_dir", f"'{text}' exists and is not a folder")
+    return folder
+
+
+def build_params(environ=None) -> BuildParams:
+    """Read and check the build parameters from the environment (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    data_dir = data_folder(env.get(ENV["data_dir"], "data"))
+    as_of = parse_date("as_of", env.get(ENV["as_of"], ""), allow_empty=True)
+    report_dir = report_folder(env.get(ENV["report_dir"], "reports"), data_dir)
+    if report_dir == _abspath("reports"):  # the default build keeps figures/ and build/ at the root
+        build_dir, figures_dir = paths.BUILD, paths.FIGURES
+    else:  # another REPORT_DIR keeps its own, so it never overwrites the default build's files
+        build_dir, figures_dir = report_dir / "build", report_dir / "figures"
+    return BuildParams(data_dir, as_of, report_dir, build_dir, figures_dir)
+
+
+# Inputs each notebook may depend on, tracked as digest files the Makefile lists as prerequisites.
+INPUTS = ("datapackage", "sources", "places", "actors", "events", "control", "claims", "evidence",
+          "geocoded", "basemap")
+
+
+def _digest(files: list[Path], base: Path) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.relative_to(base)).encode("utf-8", "surrogateescape") + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def input_digests(data_dir: Path) -> dict[str, str]:
+    """A SHA-256 per input name over the files it stands for (names and contents), so that make
+    re-runs exactly the notebooks whose data changed, whatever characters the folder's path holds,
+    and notices a deleted or added file. A folder without ``datapackage.json`` (an event export)
+    is one input: every name gets the digest of all its files."""
+    data_dir = Path(data_dir)
+    if not (data_dir / "datapackage.json").is_file():
+        every = _digest(sorted(p for p in data_dir.rglob("*") if p.is_file()), data_dir)
+        return {name: every for name in INPUTS}
+    out = {}
+    for name in INPUTS:
+        if name == "datapackage":
+            files = [data_dir / "datapackage.json"]
+        elif name in ("geocoded", "basemap"):
+            files = sorted(p for p in (data_dir / name).rglob("*") if p.is_file())
+        else:
+            files = [f for f in [data_dir / f"{name}.csv"] if f.is_file()]
+        out[name] = _digest(files, data_dir)
+    return out

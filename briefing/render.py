@@ -1,29 +1,41 @@
-"""Display helpers the notebooks use to emit report-ready output.
+r"""Display helpers the notebooks use to emit report-ready output.
 
 Everything that leaves a notebook for the briefing goes through here, so escaping and
 determinism are handled once:
 
 - :func:`table` renders a DataFrame as an HTML table with every cell escaped (CSV text can
   hold ``<script>``); the ``text/plain`` twin keeps nbval's comparison meaningful.
-- :func:`markdown` fills a Markdown template with values that are HTML-escaped first (a
-  Markdown renderer passes raw HTML through).
+- :func:`esc` makes a value inert in HTML *and* in Markdown: HTML's five special characters
+  become entities, and so does every character that can start Markdown syntax (``[ ] * _ ` ~
+  | # \``; with ``[`` and ``<`` inert no link, image, autolink or raw HTML can form).
+  CommonMark treats an entity as a literal character, never as markup, and a browser shows it as the character, so one function is right in a table cell, an attribute
+  and a Markdown template alike: a place named ``![x](http://host/a.png)`` stays text.
+  Line breaks become spaces (a value can never start a Markdown block).
+- :func:`markdown` fills a Markdown template with values escaped by :func:`esc`.
 - :class:`Figure` is what :func:`briefing.figures.save` returns: PNG for screens, SVG for
   print, and a stable ``text/plain`` for nbval (images themselves are not compared).
 """
 from __future__ import annotations
 
 import base64
-import html
 from dataclasses import dataclass
 
 import pandas as pd
 
 
+# Characters that can open Markdown syntax (links, images, emphasis, code, tables, headings,
+# autolinks, raw HTML, backslash escapes) plus HTML's own: all become numeric entities.
+_INERT = {ord(c): f"&#{ord(c)};" for c in "[]*_`~|#\\"}
+_INERT.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;"})
+_BREAKS = str.maketrans({"\r": " ", "\n": " ", "\u2028": " ", "\u2029": " ", "\x0b": " ", "\x0c": " "})
+
+
 def esc(value) -> str:
-    """HTML-escape any value; missing values become an empty string."""
+    """Escape any value for HTML and Markdown (see the module docstring); missing values become
+    an empty string."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return str(value).translate(_BREAKS).translate(_INERT)
 
 
 SHORT_TABLE_ROWS = 12

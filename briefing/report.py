@@ -16,7 +16,9 @@ escapes data before building them), figures as PNG on screen and SVG in print (P
 the figure asks for it: see :func:`briefing.figures.save`). ``text/plain``
 and streams are never shown. A notebook that produced an error output fails the build.
 
-Both files are written to a temporary name and renamed into place only when both rendered,
+The header (title, period, as-of date, data version, sources) comes from ``build/facts.json``,
+which the build's validate step writes (:func:`briefing.overview.facts`): this step reads no
+data. Both files are written to a temporary name and renamed into place only when both rendered,
 so a failure leaves the previous report untouched. Nothing depends on the clock: the header
 carries the data version (a SHA-256 over the data and seeds), and the PDF's metadata dates
 come from the data, so two builds from the same inputs are byte-identical.
@@ -29,6 +31,7 @@ import hashlib
 import html
 import os
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -40,11 +43,16 @@ from . import paths
 from .errors import BriefingError
 
 TEMPLATES = Path(__file__).with_name("templates")
-TITLE = "The collapse of the Islamic State's territory in Syria and Iraq"
 SKIP_TAGS = {"parameters", "injected-parameters", "nb-only"}
 DATA_SUFFIXES = {".csv", ".json", ".geojson"}
 
+# Markdown cells are written by us and may hold links and HTML. Markdown *outputs* are generated
+# from data: their values are escaped (render.esc), and as a second wall their renderer knows no
+# raw HTML, links, images or autolinks, so nothing in the data can make a reader's browser (or
+# WeasyPrint) fetch anything.
 _md = MarkdownIt("commonmark", {"html": True, "typographer": True}).enable(["table", "replacements", "smartquotes"])
+_md_generated = (MarkdownIt("commonmark", {"html": False, "typographer": True})
+                 .enable(["table", "replacements", "smartquotes"]).disable(["link", "image", "autolink"]))
 
 
 def slug(text: str) -> str:
@@ -53,8 +61,8 @@ def slug(text: str) -> str:
     return re.sub(r"[\s_]+", "-", s) or "section"
 
 
-def markdown_to_html(text: str) -> str:
-    return _md.render(text)
+def markdown_to_html(text: str, *, generated: bool = False) -> str:
+    return (_md_generated if generated else _md).render(text)
 
 
 def data_version(data_dir: Path) -> str:
@@ -97,7 +105,7 @@ def _output_html(output: dict, medium: str, nb_name: str) -> str:
         return "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
     if "text/markdown" in data:
         md = data["text/markdown"]
-        return markdown_to_html("".join(md) if isinstance(md, list) else md)
+        return markdown_to_html("".join(md) if isinstance(md, list) else md, generated=True)
     return ""
 
 
@@ -145,44 +153,93 @@ def render(executed: list[Path], medium: str, context: dict) -> str:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
                       keep_trailing_newline=True)
     css = (TEMPLATES / "briefing.css").read_text(encoding="utf-8")
-    return env.get_template("briefing.html.j2").render(
-        medium=medium, sections=sections, toc=toc, css=css, title=TITLE, **context)
+    return env.get_template("briefing.html.j2").render(medium=medium, sections=sections, toc=toc, css=css, **context)
 
 
 def _pdf_metadata_date(context: dict) -> dt.datetime:
     """A fixed, data-derived timestamp for the PDF's metadata (the as-of date at noon UTC)."""
-    as_of = context.get("as_of_date") or dt.date(2017, 11, 17)
+    as_of = dt.date.fromisoformat(context["as_of"]) if context.get("as_of") else dt.date(2017, 11, 17)
     return dt.datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=dt.timezone.utc)
 
 
-def write_pdf(html_text: str, target: Path, context: dict) -> None:
+def offline_fetcher(allowed: list[Path], refused: list[str]):
+    """A WeasyPrint URL fetcher that serves ``data:`` URIs and files inside ``allowed`` folders,
+    and refuses everything else (http, https, ftp, files elsewhere), recording each refusal.
+    The briefing embeds everything it shows, so a refusal means something tried to reach out."""
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher
+
+    roots = [Path(a).resolve() for a in allowed]
+
+    class OfflineFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                target = Path(unquote(urlsplit(url).path)).resolve()
+                if any(target.is_relative_to(r) for r in roots):
+                    return super().fetch(url, headers)
+            refused.append(url)
+            raise ValueError(f"refused (the build fetches nothing): {url}")
+
+    return OfflineFetcher(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
+
+
+def write_pdf(html_text: str, target: Path, context: dict) -> list[str]:
+    """Render the print HTML to ``target``; return the URLs the offline fetcher refused."""
     import logging
 
     import weasyprint
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are reported by the caller
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    doc = weasyprint.HTML(string=html_text, base_url=str(paths.ROOT)).render(pdf_tags=True)
+    refused: list[str] = []
+    fetcher = offline_fetcher([TEMPLATES, paths.VENDOR, *context.get("local_roots", [])], refused)
+    doc = weasyprint.HTML(string=html_text, base_url=str(paths.ROOT), url_fetcher=fetcher).render(pdf_tags=True)
     stamp = _pdf_metadata_date(context).strftime("%Y-%m-%dT%H:%M:%SZ")
-    doc.metadata.title = TITLE
+    doc.metadata.title = context.get("title", "")
     doc.metadata.authors = ["briefing (reproducible build)"]
     doc.metadata.created = stamp
     doc.metadata.modified = stamp
     doc.write_pdf(str(target), pdf_tags=True)  # tagged PDF: headings, tables and reading order for screen readers
+    return refused
 
 
-def build_context(executed: list[Path], params: dict) -> dict:
-    """Header facts: period, as-of date and data version, read from the data via the loader."""
-    from .overview import header_facts  # late import: pulls pandas and the loader
-
-    return header_facts(params)
+FIGURE_FILES = re.compile(r"^fig\d+_[\w-]+\.(?:png|svg|csv)$")
 
 
-def build(executed: list[Path], *, params: dict, html_path: Path, pdf_path: Path) -> dict:
-    """Render both outputs atomically; return the seconds each stage took."""
+def _stage_figures(stage: Path, figures_dir: Path) -> list[tuple[Path, Path]]:
+    """Copy each staged figure to a temporary name beside its destination; return the pairs
+    ``(temporary, destination)`` to rename when the reports are ready."""
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    pairs = []
+    for src in sorted(stage.glob("fig*")) if stage.is_dir() else []:
+        if not FIGURE_FILES.match(src.name):
+            continue
+        tmp = figures_dir / f".{src.name}.{os.getpid()}.tmp"
+        tmp.write_bytes(src.read_bytes())
+        pairs.append((tmp, figures_dir / src.name))
+    return pairs
+
+
+def build(executed: list[Path], *, facts: dict, html_path: Path, pdf_path: Path,
+          publish: tuple[Path, Path] | None = None) -> dict:
+    """Render both outputs and publish them together; return the seconds each stage took.
+
+    ``facts``: the header facts the build's validate step wrote (title, period, as-of, data
+    version, what the briefing is built from); the report never reads the data itself.
+
+    With ``publish=(stage, figures_dir)`` the figures the notebooks staged are published in the
+    same step: everything is first written to temporary files beside its destination (same
+    folder, so renames are atomic), then renamed in one burst, figures first and reports last,
+    and figure files of earlier builds that this build did not draw are removed. A failure
+    before the burst changes nothing; every temporary file is removed on the way out (on
+    SIGTERM too: the command line turns it into an exit)."""
     timings = {}
     t0 = time.perf_counter()
-    context = build_context(executed, params)
+    context = facts
     web = render(executed, "web", context)
     printable = render(executed, "print", context)
     timings["html"] = time.perf_counter() - t0
@@ -191,14 +248,28 @@ def build(executed: list[Path], *, params: dict, html_path: Path, pdf_path: Path
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_html = html_path.with_name(f".{html_path.name}.{os.getpid()}.tmp")
     tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp")
+    staged: list[tuple[Path, Path]] = []
     try:
         tmp_html.write_text(web, encoding="utf-8")
         t1 = time.perf_counter()
-        write_pdf(printable, tmp_pdf, context)
+        context = {**context, "local_roots": [publish[0]] if publish else []}
+        refused = write_pdf(printable, tmp_pdf, context)
+        for url in refused:
+            print(f"warning: the PDF step refused to fetch {url[:200]}: the build fetches nothing", file=sys.stderr)
         timings["pdf"] = time.perf_counter() - t1
+        if publish is not None:
+            staged = _stage_figures(*publish)
+        # the burst: figures, stale figures out, then the two reports
+        for tmp, dest in staged:
+            os.replace(tmp, dest)
+        if publish is not None:
+            keep = {dest.name for _, dest in staged}
+            for old in publish[1].glob("fig*"):
+                if FIGURE_FILES.match(old.name) and old.name not in keep:
+                    old.unlink(missing_ok=True)
         os.replace(tmp_html, html_path)
         os.replace(tmp_pdf, pdf_path)
     finally:
-        for tmp in (tmp_html, tmp_pdf):
+        for tmp in (tmp_html, tmp_pdf, *(t for t, _ in staged)):
             tmp.unlink(missing_ok=True)
     return timings

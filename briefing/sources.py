@@ -127,12 +127,3 @@ def independent_count(quotes: Iterable[tuple[str, str]], wire_group: Mapping[str
         ):
             edges.append((a, b))
     return len(set(_components(ids, edges).values()))
-
-
-def independent_groups(ds) -> dict[str, str]:
-    """``{source_id: wire_group}`` of a loaded dataset (:func:`briefing.load.load`).
-
-    The recorded ``sources.wire_group`` column, which the validator has checked against
-    :func:`wire_groups`; the number of distinct values is the number of independent sources.
-    """
-    return dict(zip(ds.sources["source_id"], ds.sources["wire_group"]))

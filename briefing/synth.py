@@ -1,7 +1,7 @@
 """Seeded synthetic ACLED-format events for Syria and Iraq (for the scale benchmark and tests).
 
 ``python -m briefing synth --events N --seed S --out DIR`` writes ``DIR/acled_synthetic.csv``
-in ACLED's column layout (:data:`briefing.acled.COLUMNS`). **Synthetic: no row describes a
+in ACLED's column layout (:data:`briefing.adapters.acled.COLUMNS`). **Synthetic: no row describes a
 real event**; only the places are real. Never commit the output (``build/`` is git-ignored;
 the benchmark writes under ``build/bench/``).
 
@@ -40,6 +40,7 @@ byte-identical file. Everything is vectorised (1,000,000 events in a few seconds
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -47,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .acled import COLUMNS, ISO_ALPHA3, COUNTRY_NAME, REGION, GOV_REGAINS, NSA_OVERTAKES
+from .adapters.acled import COLUMNS, ISO_ALPHA3, COUNTRY_NAME, REGION, GOV_REGAINS, NSA_OVERTAKES
 
 FILE_NAME = "acled_synthetic.csv"
 TIMESTAMP = 1514764800  # 2018-01-01T00:00:00Z
@@ -270,10 +271,20 @@ def write(n: int, seed: int, out_dir) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m briefing synth",
                                  description="Write seeded synthetic ACLED-format events for Syria and Iraq.")
-    ap.add_argument("--events", type=int, default=10_000, help="number of events (default 10000)")
-    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument("--events", default=os.environ.get("BRIEFING_SYNTH_EVENTS") or "10000",
+                    help="number of events (default $BRIEFING_SYNTH_EVENTS, else 10000)")
+    ap.add_argument("--seed", default=os.environ.get("BRIEFING_SYNTH_SEED") or "1",
+                    help="random seed (default $BRIEFING_SYNTH_SEED, else 1)")
     ap.add_argument("--out", required=True, help="output folder (gets acled_synthetic.csv)")
     args = ap.parse_args(argv)
+    from .errors import ParameterError
+
+    for name in ("events", "seed"):
+        value = str(getattr(args, name)).strip()
+        if not value.isdigit() or (name == "events" and not 1 <= int(value) <= 10_000_000):
+            raise ParameterError(f"SYNTH_{name.upper()}", f"{value!r} is not a whole number"
+                                 + (" from 1 to 10,000,000" if name == "events" else ""))
+        setattr(args, name, int(value))
     t0 = time.perf_counter()
     path = write(args.events, args.seed, args.out)
     print(f"synth: {args.events} events (seed {args.seed}) → {paths.rel(path)} "

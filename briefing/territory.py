@@ -28,27 +28,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from . import figures, paths, render
+from . import params as P
 from .errors import ParameterError
-
-IS_SIDE = "islamic-state"
+from .figures import EQUAL_AREA
+from .model import Dataset, control_table, state_on
+from .words import IS_SIDE, at_precision as long_date, day as day_text, side as side_name
 MAIN_KINDS = ("city", "town")
 #: radius of the disc drawn/used around a place, by ``geo_precision`` (1 town, 2 near/part
 #: of a town, 3 region); a zone (hatched) is drawn for precision 2 and 3.
 PROXY_RADIUS_KM = {1: 10.0, 2: 10.0, 3: 25.0}
 ZONE_RADIUS_KM = {1: 0.0, 2: 12.0, 3: 30.0}
-#: Lambert azimuthal equal-area centred on the region (metres)
-EQUAL_AREA = "+proj=laea +lat_0=34 +lon_0=40 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 PRECISION_TEXT = {1: "exact day", 2: "approximate: within about a week", 3: "approximate: month or year only"}
-
-
-def long_date(d, precision=1) -> str:
-    """"17 Oct 2017"; a date known only to the month (precision 3) reads "Oct 2017"."""
-    d = pd.Timestamp(d)
-    if pd.notna(precision) and int(precision) >= 3:
-        return f"{d:%b %Y}"
-    return f"{d.day} {d:%b %Y}"
 
 
 EXTENT_TEXT = {"full": "", "partial": " (partial control)", "presence": " (a presence only)", "contested": " (contested)"}
@@ -63,52 +57,19 @@ class KeyDate:
 
 
 # --------------------------------------------------------------------------- inputs
-def _frame(ds, name: str) -> pd.DataFrame:
-    df = getattr(ds, name, None)
-    if df is None and isinstance(ds, dict):
-        df = ds.get(name)
-    if df is None:
-        raise AttributeError(f"dataset has no table '{name}'")
-    return df
-
-
 def _date(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series.replace("", pd.NA), errors="coerce")
 
 
-def _int(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.replace("", pd.NA), errors="coerce").astype("Int64")
-
-
-def control_table(ds, geo: pd.DataFrame) -> pd.DataFrame:
-    """``control.csv`` joined with actors (name, side), places (name, kind) and the
-    geocoding lock (lat, lon, geo_precision); dates as Timestamps; one row per period."""
-    control = _frame(ds, "control").copy()
-    actors = _frame(ds, "actors")[["actor_id", "name", "side"]].rename(
-        columns={"actor_id": "controller", "name": "controller_name"})
-    places = _frame(ds, "places")[["place_id", "name", "kind"]]
-    g = geo[["place_id", "lat", "lon", "geo_precision"]].copy()
-    g["lat"] = pd.to_numeric(g["lat"])
-    g["lon"] = pd.to_numeric(g["lon"])
-    g["geo_precision"] = pd.to_numeric(g["geo_precision"]).astype(int)
-    for col in ("start", "end"):
-        control[col] = _date(control[col].astype("object"))
-        control[f"{col}_precision"] = _int(control[f"{col}_precision"].astype("object"))
-    out = (control.merge(actors, on="controller", how="left", validate="many_to_one")
-           .merge(places, on="place_id", how="left", validate="many_to_one")
-           .merge(g, on="place_id", how="left", validate="many_to_one"))
-    return out.reset_index(drop=True)
-
-
 def _published(ds) -> dict[str, pd.Timestamp]:
-    s = _frame(ds, "sources")
+    s = ds.sources
     return dict(zip(s["source_id"], _date(s["published"].astype("object"))))
 
 
 def evidence_index(ds) -> dict[str, list[tuple[pd.Timestamp, int, str, str]]]:
     """record_id → [(published, row order, source_id, quote)] sorted by publication."""
     pub = _published(ds)
-    ev = _frame(ds, "evidence")
+    ev = ds.evidence
     out: dict[str, list] = {}
     for i, (rid, sid, quote) in enumerate(zip(ev["record_id"], ev["source_id"], ev["quote"])):
         out.setdefault(rid, []).append((pub.get(sid, pd.NaT), i, sid, quote))
@@ -127,32 +88,7 @@ def pick_quote(evidence: list, on: pd.Timestamp, as_of: pd.Timestamp, latest: bo
     return (chosen[2], chosen[3]) if chosen else None
 
 
-# --------------------------------------------------------------------------- state
-def state_on(table: pd.DataFrame, date, ds=None) -> pd.DataFrame:
-    """One row per place: the control period active on ``date`` (see module rules). With
-    ``ds`` (a loaded dataset) the active periods come from the loader's lookup
-    :func:`briefing.load.control_at`; without it the same half-open rule is applied here."""
-    d = pd.Timestamp(date)
-    if ds is not None:
-        from .load import control_at
-
-        active = table[table["control_id"].isin(control_at(ds, d)["control_id"])]
-    else:
-        active = table[(table["start"].isna() | (table["start"] <= d)) & (table["end"].isna() | (d < table["end"]))]
-    # Several open periods for one place: the one that started last wins (vectorised).
-    held = (active.sort_values(["place_id", "start"], na_position="first", kind="stable")
-            .groupby("place_id", sort=True).tail(1).assign(status_kind="held"))
-    # A place with no open period but an ended one was lost to a taker the data do not name.
-    ended = table[~table["place_id"].isin(held["place_id"]) & table["end"].notna() & (table["end"] <= d)]
-    ended = ended.sort_values(["place_id", "end"], kind="stable").groupby("place_id", sort=True).tail(1)
-    lost = ended.assign(status_kind="lost-unknown", controller=pd.NA, controller_name="taker not reported",
-                        side="other", event_id=ended.get("end_event_id"), start=ended["end"],
-                        start_precision=ended["end_precision"])
-    out = pd.concat([held, lost]).sort_values("place_id", kind="stable")
-    out["is_held"] = out["side"].eq(IS_SIDE) & out["status_kind"].eq("held")
-    return out.sort_values("place_id").reset_index(drop=True)
-
-
+# --------------------------------------------------------------------------- key dates
 def key_dates(table: pd.DataFrame, as_of) -> list[KeyDate]:
     """Small-multiple dates: see the module rules."""
     as_of = pd.Timestamp(as_of)
@@ -227,12 +163,12 @@ def place_states(ds, table: pd.DataFrame, dates: list, as_of) -> pd.DataFrame:
     """Rows (step, place) with everything the maps draw and the popups say."""
     as_of = pd.Timestamp(as_of)
     evid = evidence_index(ds)
-    events = _frame(ds, "events").set_index("event_id")
-    srcs = _frame(ds, "sources").set_index("source_id")
+    events = ds.events.set_index("event_id")
+    srcs = ds.sources.set_index("source_id")
     rows = []
     for step, date in enumerate(dates):
         on = pd.Timestamp(date)
-        for rec in state_on(table, on, ds).to_dict("records"):
+        for rec in state_on(table, on).to_dict("records"):
             rid = rec["control_id"]
             known = [r for r in evid.get(rid, []) if pd.notna(r[0]) and r[0] <= as_of]
             last = known[-1][0] if known else None
@@ -290,21 +226,12 @@ def force_labels(states: pd.DataFrame, ds) -> dict[str, str]:
             labels[key] = "Lost by IS, taker not reported"
         else:
             names = sorted(set(states.loc[states["force"] == key, "controller_name"].dropna()))
-            labels[key] = f"Held by {SIDE_LABELS.get(key, key)} ({', '.join(names)})"
+            labels[key] = f"Held by {side_name(key)} ({', '.join(names)})"
     return labels
 
 
-SIDE_LABELS = {
-    "syrian-government": "Syrian government forces",
-    "iraqi-government": "Iraqi government forces",
-    "us-backed": "US-backed forces",
-    "rebel": "rebel groups",
-    "other": "other forces",
-}
-
-
 # --------------------------------------------------------------------------- shrinking
-def shrinking(table: pd.DataFrame, start, end, ds=None) -> pd.DataFrame:
+def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
     """Daily series from ``start`` to ``end``: IS-held main towns, IS-held places, and the
     area proxy (km²; see the module docstring)."""
     import geopandas as gpd
@@ -322,7 +249,7 @@ def shrinking(table: pd.DataFrame, start, end, ds=None) -> pd.DataFrame:
     changes = sorted({days[0], *bounds[(bounds > days[0]) & (bounds <= days[-1])]})
     per_change = {}
     for day in changes:
-        st = state_on(table, day, ds)
+        st = state_on(table, day)
         held = st[st["is_held"]]
         towns = held[held["kind"].isin(MAIN_KINDS)]
         area = unary_union([discs[p] for p in held["place_id"] if p in discs]).area / 1e6 if len(held) else 0.0
@@ -339,11 +266,6 @@ def shrinking(table: pd.DataFrame, start, end, ds=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- one call for the notebook
-def _acled(obj) -> bool:
-    """An ACLED dataset, or a notebook context built from one (see briefing/acled_views.py)."""
-    return getattr(obj, "kind", "") == "acled" or getattr(getattr(obj, "ds", None), "kind", "") == "acled"
-
-
 @dataclass
 class Territory:
     """Everything notebook 03 draws, for one ``as_of``."""
@@ -361,9 +283,8 @@ class Territory:
         return self.panel_states[self.panel_states["step"] == len(self.panels) - 1]
 
 
-def prepare(ds, geo: pd.DataFrame, as_of, key_dates_param: str = "") -> Territory:
+def detail(ds, table: pd.DataFrame, as_of, key_dates_param: str = "") -> Territory:
     """Control table, panels (key dates), per-date place states and the shrinking series."""
-    table = control_table(ds, geo)
     as_of_ts = pd.Timestamp(as_of)
     panels = parse_key_dates(key_dates_param, table, as_of_ts)
     panel_states = place_states(ds, table, [k.date for k in panels], as_of_ts)
@@ -379,142 +300,330 @@ def prepare(ds, geo: pd.DataFrame, as_of, key_dates_param: str = "") -> Territor
         note = k.label.split(": ", 1)[1] if k else "state as of this date"
         web_steps.append({"date": d.isoformat(), "label": long_date(d), "note": note})
     start = pd.Timestamp(panels[0].date) - pd.Timedelta(days=7)
-    series = shrinking(table, start, as_of_ts, ds)
+    series = shrinking(table, start, as_of_ts)
     return Territory(as_of_ts.date(), table, panels, panel_states, web_steps, web_states, series)
 
 
-# --------------------------------------------------------------------------- notebook 03 entry points
+# --------------------------------------------------------------------------- the view (notebook 03)
+#: The tables this view reads (plus the basemap); the Makefile re-runs the notebook when one changes.
+TABLES = ("sources", "places", "actors", "events", "control", "evidence", "geocoded", "basemap")
+DETAIL_PLACES = 80  # up to this many places with recorded control: key dates, zones, quotes per place
+LABEL_CAP = 12
+WEB_MAX_PLACES = 120
+NO_CONTROL = ("The source records no changes of control, so there is nothing to map here: the maps and the "
+              "chart of places held are left out rather than drawn empty.")
+
+
 @dataclass
-class Context:
-    params: object
-    ds: object
+class TerritoryView:
+    """Everything notebook 03 shows for one ``as_of``: one method per output cell.
+
+    ``mode`` follows the data: ``"none"`` (no control recorded: each output says so),
+    ``"detail"`` (up to :data:`DETAIL_PLACES` places: key dates, zones by geographic precision,
+    an area proxy, a quote per place in the web map) or ``"places"`` (more: places drawn as
+    points, places held per side, panels spread over the period, at most
+    :data:`WEB_MAX_PLACES` places on the web map)."""
+
+    ds: Dataset
+    p: P.Params
     layers: dict
-    territory: Territory
+    table: pd.DataFrame
+    mode: str
+    detail: Territory | None = None
+    panels: list | None = None
+    series: pd.DataFrame | None = None
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.p.as_of
+
+    # ------------------------------------------------------------------ outputs
+    def narrative(self):
+        """A short Markdown paragraph computed from the data (values escaped by render.markdown)."""
+        if self.mode == "none":
+            return render.markdown(NO_CONTROL)
+        if self.mode == "places":
+            return self._places_narrative()
+        t = self.detail
+        s = t.series
+        final = s.iloc[-1]
+        first = s[s["date"] == t.panels[0].date.isoformat()].iloc[0] if t.panels[0].date.isoformat() in set(s["date"]) else s.iloc[0]
+        held = t.final[t.final["is_held"]]
+        towns = held[held["kind"].isin(MAIN_KINDS)]
+        holdouts = held[~held["kind"].isin(MAIN_KINDS)].sort_values("name")
+        changes = [k.label for k in t.panels[1:] if "taken" in k.label]
+        n_stale = int(holdouts["status"].str.contains("last reported").sum())
+        template = (
+            "On **{as_of}**, the data show IS holding **{n_towns}** of the main towns it held on {start} "
+            "({n_start}){towns_left}. {changes_text}\n\n"
+            "Beyond the towns, {who} still report IS (or its affiliate) in **{n_holdouts}** places: {holdouts}. "
+            "{stale}Their extent is never given, so the maps draw them as zones around the point the geocoder "
+            "assigns (see the figure captions)."
+        )
+        return render.markdown(
+            template, who="the articles" if self.ds.has_quotes else "the data",
+            as_of=long_date(t.as_of), n_towns=int(final["is_held_towns"]), start=long_date(first["date"]),
+            n_start=int(first["is_held_towns"]),
+            towns_left=(": " + ", ".join(towns["name"])) if len(towns) else "",
+            changes_text=("Changes of control on the key dates: " + "; ".join(changes) + ".") if changes else "",
+            n_holdouts=len(holdouts), holdouts=", ".join(holdouts["name"]) or "none",
+            stale=(f"{n_stale} of them were last reported before that date and no end is reported. " if n_stale else ""),
+        )
 
 
-#: The tables this notebook reads (plus the geocoding lock and the basemap); the Makefile
-#: re-runs it when one of them changes.
-TABLES = ("sources", "places", "actors", "events", "control", "evidence")
+    def figure_shrinking(self):
+        if self.mode == "none":
+            return _nothing()
+        if self.mode == "places":
+            return self._places_shrinking()
+        from . import maps
+
+        t = self.detail
+        fig = maps.shrinking_chart(t.series, t.panels)
+        caption = (
+            "Left: number of main towns (cities and towns in the data) that IS held on each day. Right: an area "
+            "proxy, not territory: the area (km², equal-area projection) of the union of discs around every IS-held "
+            "place — 10 km for a town or a place near one, 25 km for a place known only to a region. The articles give "
+            "no front lines; the proxy only shows how the number and spread of IS-held places changed."
+        )
+        return figures.save(fig, "fig3_shrinking", t.series, self.p.figures_dir, caption=caption)
 
 
-def setup(data_dir="data", as_of="", figures_dir="", key_dates="", **extra) -> Context:
-    """Check the parameters, load the data (validated), the geocoding lock and the basemap,
-    and compute everything the notebook shows. Bad values raise one-line errors."""
-    from . import params as P
+    def figure_small_multiples(self):
+        if self.mode == "none":
+            return _nothing()
+        if self.mode == "places":
+            return self._places_small_multiples()
+        from . import maps
+
+        t = self.detail
+        fig, data, _dropped = maps.small_multiples(t.panel_states, t.panels, self.layers)
+        caption = (
+            "Control of the places named in the articles on each key date (the days a main town changed hands, "
+            f"up to {long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
+            "known only to lie near a town or within a region, drawn at that point with a fixed radius (12 or 30 km) "
+            "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
+            "towns). Borders: Natural Earth; places: GeoNames. Equal-area projection."
+        )
+        return figures.save(fig, "fig3_territory_small_multiples", data, self.p.figures_dir, caption=caption,
+                            print_format="png")
+
+
+    def web_map(self):
+        """The interactive map as an iframe display object (HTML briefing only)."""
+        if self.mode == "none":
+            return _nothing()
+        if self.mode == "places":
+            return self._places_web_map()
+        import html as _html
+
+        from . import webmap
+
+        t = self.detail
+        states = t.web_states
+        labels = force_labels(states, self.ds)
+        sides = {k: (k if k in ("islamic-state",) else k) for k in labels}
+        initial = len(t.web_steps) - 1
+        title = ("<b>Control of the places named in the articles.</b> Slider: date; top right: layers (one per force). "
+                 "Dashed circles: places located only near a town or within a region. Rivers schematic.")
+        bounds = [[float(states["lat"].min()) - 0.4, float(states["lon"].min()) - 0.4],
+                  [float(states["lat"].max()) + 0.4, float(states["lon"].max()) + 0.4]]
+        doc = webmap.build_map(states, t.web_steps, self.layers, initial=initial, force_labels=labels,
+                               force_sides=sides, title=title, bounds=bounds)
+        plain = (f"<WebMap: {len(t.web_steps)} dates {t.web_steps[0]['date']}..{t.web_steps[-1]['date']}, "
+                 f"{states['place_id'].nunique()} places, {len(doc)} characters>")
+        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain)
+
+
+    # ------------------------------------------------------------------ many places
+    def _places_narrative(self):
+        t = self.table
+        now = state_on(t, self.as_of)
+        by_side = now["side"].value_counts()
+        changes = t[t["start"].notna() & (t["start"] <= pd.Timestamp(self.as_of))]
+        held = "; ".join(f"{side_name(s, 'text')} {int(n):,}" for s, n in by_side.items()) or "none"
+        text = ("The data record **{n_changes} changes of control** at **{n_places} places** up to {as_of}. "
+                "On {as_of} the latest transfer at each of them gives: {held}. "
+                "The source records who took a place, not an area, so the maps draw places, not territory.")
+        return render.markdown(text, n_changes=f"{len(changes):,}", n_places=f"{t['place_id'].nunique():,}",
+                               as_of=long_date(self.as_of), held=held)
+
+
+    def _places_shrinking(self):
+        import matplotlib.pyplot as plt
+
+        figures.use_style()
+        s = self.series
+        d = pd.to_datetime(s["date"])
+        fig, ax = plt.subplots(figsize=(figures.TEXT_WIDTH_IN, 2.4), constrained_layout=True)
+        for key in [c for c in s.columns if c != "date"]:
+            ax.step(d, s[key], where="post", lw=1.4 if key == IS_SIDE else 1.0,
+                    color=figures.SIDE_COLOURS.get(key, figures.SIDE_COLOURS["other"]),
+                    label={"islamic-state": "held by IS"}.get(key, f"held by {key.replace('-', ' ')}"))
+        ax.set_ylabel("places")
+        ax.set_title("Places held by each side (latest transfer before each day)", fontsize=8)
+        ax.grid(axis="y", color=figures.GRID, lw=0.5)
+        ax.legend(fontsize=6.5, ncol=3, loc="upper left")
+        ax.yaxis.set_major_locator(plt.matplotlib.ticker.MaxNLocator(integer=True))
+        caption = ("Number of places whose latest change of control gave them to each side, per day. Only places "
+                   "with a recorded transfer are counted; the source gives no areas, so this is not territory.")
+        return figures.save(fig, "fig3_shrinking", s, self.p.figures_dir, caption=caption)
+
+
+    def _places_small_multiples(self):
+        import geopandas as gpd
+        from matplotlib.lines import Line2D
+
+        from . import maps
+
+        figures.use_style()
+        t = self.table
+        pts_all = t.drop_duplicates("place_id")[["place_id", "lat", "lon"]]
+        n = len(self.panels)
+        grid = maps.Grid(n)
+        fig = grid.figure()
+        proj = maps._project_layers(self.layers)
+        bounds = maps.extent(pts_all, maps.Grid.ASPECT)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        rows = []
+        sides_seen = set()
+        ms = 9 if len(pts_all) <= 60 else 4 if len(pts_all) <= 600 else 1.5
+        for i, panel in enumerate(self.panels):
+            ax = grid.map_axes(fig, i, proj, bounds)
+            ax.set_title(panel.title or panel.label, fontsize=7.5, loc="left", pad=3)
+            st = state_on(t, panel.date)
+            xy = gpd.GeoSeries(gpd.points_from_xy(st["lon"], st["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+            st = st.assign(x=xy.x.to_numpy(), y=xy.y.to_numpy())
+            for side in [s for s in figures.SIDE_COLOURS if s in set(st["side"])]:
+                g = st[st["side"] == side]
+                sides_seen.add(side)
+                ax.scatter(g["x"], g["y"], s=ms, c=figures.SIDE_COLOURS[side], edgecolors="white",
+                           linewidths=0.3 if ms > 3 else 0, zorder=10 if side == IS_SIDE else 8)
+            ax.apply_aspect()
+            held = st[st["is_held"]].sort_values("name").head(6)
+            items = [{"x": x, "y": y, "text": str(nm), "weight": "bold", "size": 6}
+                     for x, y, nm in zip(held["x"], held["y"], held["name"])]
+            items += maps._country_labels(ax, proj, bounds)
+            maps.place_labels(ax, items, [], renderer)
+            rows.append(st.assign(panel=panel.label)[["panel", "place_id", "name", "lat", "lon", "controller",
+                                                      "controller_name", "side", "start", "control_id"]])
+        lax = grid.legend_axes(fig, inset=0.13)
+        lax.axis("off")
+        handles = [Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[s], mec="white", ms=5,
+                          label="Held by IS" if s == IS_SIDE else f"Held by {side_name(s)}")
+                   for s in figures.SIDE_COLOURS if s in sides_seen]
+        lax.legend(handles=handles, loc="upper left", fontsize=6.3, frameon=False)
+        data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+        if len(data):
+            data["start"] = data["start"].dt.strftime("%Y-%m-%d")
+        caption = (f"Control of the {len(pts_all):,} places with a recorded change of control, on each panel date "
+                   f"(up to {day_text(self.as_of)}): the holder after the latest recorded transfer before that day, at the source's "
+                   "coordinates. Labels: up to six IS-held places per panel. Borders: Natural Earth.")
+        return figures.save(fig, "fig3_territory_small_multiples", data, self.p.figures_dir, caption=caption,
+                            print_format="png")
+
+
+    def _places_web_map(self):
+        import html as _html
+
+        from . import webmap
+
+        t = self.table
+        busy = t.groupby("place_id").size().rename("n").reset_index().sort_values(["n", "place_id"],
+                                                                                  ascending=[False, True])
+        keep = set(busy.head(WEB_MAX_PLACES)["place_id"])
+        steps, frames_ = [], []
+        for i, k in enumerate(self.panels):
+            st = state_on(t[t["place_id"].isin(keep)], k.date)
+            since = st["start"].map(lambda s: f" since {long_date(s)}" if pd.notna(s) else "")
+            prec = st["start_precision"].map(lambda p: f"time precision {int(p)}: {PRECISION_TEXT.get(int(p), '')}"
+                                             if pd.notna(p) else "")
+            frames_.append(pd.DataFrame({
+                "step": i, "place_id": st["place_id"].astype(str), "name": st["name"].astype(str), "lat": st["lat"],
+                "lon": st["lon"], "zone_km": 0.0, "side": st["side"],
+                "force": st["side"].where(st["side"].eq(IS_SIDE), st["side"]),
+                "controller": st["controller"], "controller_name": st["controller_name"],
+                "status": "Held by " + st["controller_name"].astype(str) + since,
+                "event": st["event_summary"].fillna("").astype(str).str.slice(0, 300),
+                "event_date": st["start"].dt.strftime("%Y-%m-%d").fillna(""), "precision": prec,
+                "quote": "", "source": st["event_source"].fillna("").astype(str),
+            }))
+            steps.append({"date": k.date.isoformat(), "label": long_date(k.date), "note": k.label.split(": ", 1)[-1]})
+        states = pd.concat(frames_, ignore_index=True)
+        labels = force_labels(states, self.ds)
+        title = (f"<b>Control of the {len(keep):,} places with the most changes of control</b> (of "
+                 f"{t['place_id'].nunique():,}). Slider: date; top right: layers.")
+        bounds = [[float(states["lat"].min()) - 0.4, float(states["lon"].min()) - 0.4],
+                  [float(states["lat"].max()) + 0.4, float(states["lon"].max()) + 0.4]]
+        doc = webmap.build_map(states, steps, self.layers, initial=len(steps) - 1, force_labels=labels,
+                               force_sides={k: k for k in labels}, title=title, bounds=bounds)
+        plain = (f"<WebMap: {len(steps)} dates {steps[0]['date']}..{steps[-1]['date']}, "
+                 f"{states['place_id'].nunique()} places, {len(doc)} characters>")
+        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(self.as_of))}", plain)
+
+
+
+
+
+def _nothing():
+    """An output with nothing for the briefing (text/plain is never shown)."""
+    return render._Output({"text/plain": ""})
+
+
+def _panel_dates(table: pd.DataFrame, as_of) -> list:
+    as_of = pd.Timestamp(as_of)
+    ends = table[(table["side"] == IS_SIDE) & table["end"].notna() & (table["end_precision"] == 1)
+                 & (table["end"] <= as_of)]
+    if 0 < ends["end"].nunique() <= 5 and len(table) <= 400:
+        return key_dates(table.assign(kind="town"), as_of)
+    starts = table["start"].dropna()
+    starts = starts[starts <= as_of]
+    if starts.empty:
+        return [KeyDate(as_of.date(), f"{long_date(as_of)}: state as of this date", "As of",
+                        f"{long_date(as_of)}: as of this date")]
+    d0 = starts.min() - pd.Timedelta(days=1)
+    days = pd.date_range(d0, as_of, periods=4).normalize().unique()
+    return [KeyDate(d.date(), f"{long_date(d)}: control on this date", long_date(d), f"{long_date(d)}")
+            for d in days]
+
+
+def _places_series(table: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Places held by each side per day, from period starts and ends (cumulative sums)."""
+    days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
+    out = {"date": days.strftime("%Y-%m-%d")}
+    n = len(days)
+    for side in [s for s in figures.SIDE_COLOURS if s in set(table["side"])]:
+        t = table[table["side"] == side]
+        s = ((t["start"].fillna(days[0]) - days[0]).dt.days.clip(lower=0)).to_numpy()
+        e = ((t["end"].fillna(days[-1] + pd.Timedelta(days=1)) - days[0]).dt.days).to_numpy()
+        keep = (s < n) & (e > 0) & (e > s)
+        delta = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(delta, s[keep], 1)
+        np.add.at(delta, np.minimum(e[keep], n), -1)
+        out[side] = np.cumsum(delta)[:n]
+    return pd.DataFrame(out)
+
+
+def prepare(ds: Dataset, p: P.Params, key_dates: str = "") -> TerritoryView:
+    """The control table (the one rule for control on a date: :func:`briefing.model.state_on`),
+    the basemap (the data folder's, else the project's) and everything the outputs draw."""
     from .basemap import load_layers
-    from .geocode import load_geocoded
-    from .load import load
-    from .overview import resolve_as_of
 
     if not isinstance(key_dates, str):
         raise ParameterError("key_dates", f"{key_dates!r} is not text; expected '' or 'YYYY-MM-DD,YYYY-MM-DD'")
-    p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir, **extra)
-    ds = load(p.data_dir, tables=TABLES)
-    resolved = resolve_as_of(ds, p.as_of)
-    if _acled(ds):  # an ACLED export: no geocoding lock (ACLED's coordinates), the project's basemap
-        from . import acled_views, paths
-
-        basemap = p.data_dir / "basemap" if (p.data_dir / "basemap").is_dir() else paths.DATA / "basemap"
-        return acled_views.territory_setup(ds, p, load_layers(basemap), resolved, key_dates)
-    geo = load_geocoded(p.data_dir)
-    layers = load_layers(p.data_dir / "basemap")
-    return Context(p, ds, layers, prepare(ds, geo, resolved, key_dates))
-
-
-def narrative(ctx: Context):
-    """A short Markdown paragraph computed from the data (values escaped by render.markdown)."""
-    if _acled(ctx):
-        from . import acled_views
-
-        return acled_views.territory_narrative(ctx)
-    from . import render
-
-    t = ctx.territory
-    s = t.series
-    final = s.iloc[-1]
-    first = s[s["date"] == t.panels[0].date.isoformat()].iloc[0] if t.panels[0].date.isoformat() in set(s["date"]) else s.iloc[0]
-    held = t.final[t.final["is_held"]]
-    towns = held[held["kind"].isin(MAIN_KINDS)]
-    holdouts = held[~held["kind"].isin(MAIN_KINDS)].sort_values("name")
-    changes = [k.label for k in t.panels[1:] if "taken" in k.label]
-    n_stale = int(holdouts["status"].str.contains("last reported").sum())
-    template = (
-        "On **{as_of}**, the data show IS holding **{n_towns}** of the main towns it held on {start} "
-        "({n_start}){towns_left}. {changes_text}\n\n"
-        "Beyond the towns, the articles still report IS (or its affiliate) in **{n_holdouts}** places: {holdouts}. "
-        "{stale}Their extent is never given, so the maps draw them as zones around the point the geocoder "
-        "assigns (see the figure captions)."
-    )
-    return render.markdown(
-        template,
-        as_of=long_date(t.as_of), n_towns=int(final["is_held_towns"]), start=long_date(first["date"]),
-        n_start=int(first["is_held_towns"]),
-        towns_left=(": " + ", ".join(towns["name"])) if len(towns) else "",
-        changes_text=("Changes of control on the key dates: " + "; ".join(changes) + ".") if changes else "",
-        n_holdouts=len(holdouts), holdouts=", ".join(holdouts["name"]) or "none",
-        stale=(f"{n_stale} of them were last reported before that date and no end is reported. " if n_stale else ""),
-    )
-
-
-def figure_small_multiples(ctx: Context):
-    if _acled(ctx):
-        from . import acled_views
-
-        return acled_views.figure_small_multiples(ctx)
-    from . import figures, maps
-
-    t = ctx.territory
-    fig, data, _dropped = maps.small_multiples(t.panel_states, t.panels, ctx.layers)
-    caption = (
-        "Control of the places named in the articles on each key date (the days a main town changed hands, "
-        f"up to {long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
-        "known only to lie near a town or within a region, drawn at that point with a fixed radius (12 or 30 km) "
-        "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
-        "towns). Borders: Natural Earth; places: GeoNames. Equal-area projection."
-    )
-    return figures.save(fig, "fig3_territory_small_multiples", data, ctx.params.figures_dir, caption=caption,
-                        print_format="png")
-
-
-def figure_shrinking(ctx: Context):
-    if _acled(ctx):
-        from . import acled_views
-
-        return acled_views.figure_shrinking(ctx)
-    from . import figures, maps
-
-    t = ctx.territory
-    fig = maps.shrinking_chart(t.series, t.panels)
-    caption = (
-        "Left: number of main towns (cities and towns in the data) that IS held on each day. Right: an area "
-        "proxy, not territory: the area (km², equal-area projection) of the union of discs around every IS-held "
-        "place — 10 km for a town or a place near one, 25 km for a place known only to a region. The articles give "
-        "no front lines; the proxy only shows how the number and spread of IS-held places changed."
-    )
-    return figures.save(fig, "fig3_shrinking", t.series, ctx.params.figures_dir, caption=caption)
-
-
-def web_map(ctx: Context):
-    """The interactive map as an iframe display object (HTML briefing only)."""
-    if _acled(ctx):
-        from . import acled_views
-
-        return acled_views.web_map(ctx)
-    import html as _html
-
-    from . import webmap
-
-    t = ctx.territory
-    states = t.web_states
-    labels = force_labels(states, ctx.ds)
-    sides = {k: (k if k in ("islamic-state",) else k) for k in labels}
-    initial = len(t.web_steps) - 1
-    title = ("<b>Control of the places named in the articles.</b> Slider: date; top right: layers (one per force). "
-             "Dashed circles: places located only near a town or within a region. Rivers schematic.")
-    bounds = [[float(states["lat"].min()) - 0.4, float(states["lon"].min()) - 0.4],
-              [float(states["lat"].max()) + 0.4, float(states["lon"].max()) + 0.4]]
-    doc = webmap.build_map(states, t.web_steps, ctx.layers, initial=initial, force_labels=labels,
-                           force_sides=sides, title=title, bounds=bounds)
-    plain = (f"<WebMap: {len(t.web_steps)} dates {t.web_steps[0]['date']}..{t.web_steps[-1]['date']}, "
-             f"{states['place_id'].nunique()} places, {len(doc)} characters>")
-    return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain)
+    basemap = p.data_dir / "basemap" if (p.data_dir / "basemap").is_dir() else paths.DATA / "basemap"
+    layers = load_layers(basemap)
+    table = control_table(ds) if ds.has_transfers and len(ds.control) else None
+    as_of = pd.Timestamp(p.as_of)
+    if table is None:
+        if str(key_dates).strip():
+            parse_key_dates(key_dates, ds.control, as_of)  # still checked: a bad value is a bad value
+        return TerritoryView(ds, p, layers, ds.control, "none")
+    if table["place_id"].nunique() <= DETAIL_PLACES:
+        return TerritoryView(ds, p, layers, table, "detail", detail=detail(ds, table, as_of, key_dates))
+    panels = parse_key_dates(key_dates, table, as_of) if str(key_dates).strip() else _panel_dates(table, as_of)
+    first = table["start"].min()
+    start = (first - pd.Timedelta(days=7)) if pd.notna(first) else as_of - pd.Timedelta(days=30)
+    start = max(start, pd.Timestamp(ds.period[0]))
+    return TerritoryView(ds, p, layers, table, "places", panels=panels, series=_places_series(table, start, as_of))

@@ -63,16 +63,16 @@ that one broken input gives one line and not a cascade of consequences (an unrea
 """
 from __future__ import annotations
 
-import argparse
 import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
-import sys
 import tempfile
+import unicodedata
 import warnings as _pywarnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,12 +350,6 @@ def read_tables(data_dir: Path, desc: dict | None = None) -> tuple[dict[str, Csv
     return tables, errors, warnings
 
 
-def _read_tables(data_dir: Path) -> tuple[Tables, list[DataError]]:
-    """Every readable table as a list of string dicts (all columns) and the read errors."""
-    tables, errors, _ = read_tables(data_dir)
-    return {k: t.dicts() for k, t in tables.items()}, errors
-
-
 # --------------------------------------------------------------------------- frictionless
 
 def _normalised_copy(data_dir: Path, tables: dict[str, CsvTable], desc: dict, into: Path) -> None:
@@ -449,8 +443,31 @@ def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tupl
       it as a formula. The seeds contain no such text, so this is an error, not an escape.
     * Text with HTML markup (``<img …>``, ``<b>``) is accepted but warned about, once per
       column: the briefing escapes it and shows it as text, which is rarely what was meant.
+    * Text with invisible or direction-changing characters (zero-width space, right-to-left
+      override, any Unicode "format" or control character but tab and line breaks) is warned
+      about, once per column: it can make a value read differently from what it holds.
+    * Numbers (``number`` and ``integer`` fields) are finite and at most ``MAX_MAGNITUDE`` in
+      size: ``inf``, ``nan`` and ``1e30`` parse as numbers but are not counts of anything.
+    * Dates (``date`` fields) lie between ``MIN_YEAR`` and ``MAX_YEAR``: ``9999-12-31`` is a
+      real calendar date but a typo here, and beyond what the analysis's date type holds.
     """
     errors, warnings = [], []
+    for name, fields in _schema_fields(desc).items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        where = paths.rel(data_dir / f"{name}.csv")
+        for f in fields:
+            col, kind = f["name"], f.get("type", "string")
+            if col not in table.header or kind not in ("number", "integer", "date"):
+                continue
+            if "enum" in f.get("constraints", {}):
+                continue  # a closed list of values: Frictionless already names anything else
+            j = table.header.index(col)
+            for n, rec in enumerate(table.records, start=2):
+                problem = check_number(rec[j]) if kind != "date" else check_year(rec[j])
+                if problem:
+                    errors.append(DataError(where, problem, n, col))
     for name, fields in _schema_fields(desc).items():
         table = tables.get(name)
         if table is None:
@@ -459,6 +476,7 @@ def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tupl
         text_cols = [f["name"] for f in fields if f.get("type", "string") == "string"]
         idx = {c: table.header.index(c) for c in text_cols if c in table.header}
         markup: dict[str, list[int]] = {}
+        invisible: dict[str, list[tuple[int, str]]] = {}
         for n, rec in enumerate(table.records, start=2):
             for col, j in idx.items():
                 v = rec[j]
@@ -476,11 +494,61 @@ def check_cells(data_dir: Path, tables: dict[str, CsvTable], desc: dict) -> tupl
                                                            "alpha-2 code (Syria is SY, Iraq IQ)", n, col))
                 if _MARKUP.search(v):
                     markup.setdefault(col, []).append(n)
+                hidden = invisible_characters(v)
+                if hidden:
+                    invisible.setdefault(col, []).append((n, hidden))
         for col, rows in markup.items():
             more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''} in this column)" if len(rows) > 1 else ""
             warnings.append(DataError(where, f"text contains HTML markup; the briefing shows it as text, "
                                              f"not as HTML{more}", rows[0], col))
+        for col, rows in invisible.items():
+            more = f" (and {len(rows) - 1} more row{'s' if len(rows) > 2 else ''} in this column)" if len(rows) > 1 else ""
+            n, hidden = rows[0]
+            warnings.append(DataError(where, f"text contains invisible or direction-changing characters ({hidden}); "
+                                             f"they can make the text read differently from what it holds{more}", n, col))
     return errors, warnings
+
+
+MAX_MAGNITUDE = 1e9  # no count of people, fighters, deaths or km² in an event dataset comes near it
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def check_number(text: str) -> str | None:
+    """Why a number cell is not a usable number (non-finite or absurd), or ``None``."""
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        x = float(t)
+    except ValueError:
+        return None  # not a number at all: the schema check reports it
+    if math.isnan(x):
+        return f"'{t}' is not a number (NaN); leave the cell empty when a value is unknown"
+    if math.isinf(x):
+        return f"'{t}' is infinite; a count or measure must be a finite number"
+    if abs(x) > MAX_MAGNITUDE:
+        return f"{t} is beyond any plausible value (more than {MAX_MAGNITUDE:,.0f}); check the number"
+    return None
+
+
+def check_year(text: str) -> str | None:
+    """Why a date cell lies outside the years a briefing can hold, or ``None``."""
+    t = text.strip()
+    m = re.match(r"^(\d{4})-\d{2}-\d{2}$", t)
+    if m and not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
+        return f"{t} is outside the years {MIN_YEAR}–{MAX_YEAR}; check the date"
+    return None
+
+
+def invisible_characters(text: str) -> str:
+    """Code points of invisible or direction-changing characters in ``text`` (``U+202E RIGHT-TO-
+    LEFT OVERRIDE, …``), or an empty string. Tab and line breaks are allowed."""
+    found = []
+    for ch in dict.fromkeys(text):
+        cat = unicodedata.category(ch)
+        if (cat == "Cf" or (cat == "Cc" and ch not in "\t\n\r")) and ch not in found:
+            found.append(ch)
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in found)
 
 
 # --------------------------------------------------------------------------- custom checks
@@ -521,7 +589,7 @@ class _Ctx:
         self.norm_seeds: dict[str, str] = {}   # source_id -> normalised text
         for r in tables.get("sources", []):
             p = self.seeds_dir / r.get("seed_file", "")
-            if r.get("seed_file") and p.is_file():
+            if seed_name_ok(r.get("seed_file", "")) and p.is_file():
                 try:
                     self.seeds[r["source_id"]] = p.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
@@ -554,6 +622,12 @@ def check_sources(c: _Ctx) -> list[DataError]:
     errs = []
     for n, r in c.rows("sources"):
         sid, name = r.get("source_id", ""), r.get("seed_file", "")
+        if name and not seed_name_ok(name):
+            # whatever datapackage.json says: a seed is a plain file name in the seeds folder,
+            # never a path that leads elsewhere (``../../etc/passwd`` is not read, let alone quoted)
+            errs.append(DataError(c.f("sources"), f"seed file '{name}' is not a plain file name in "
+                                                  f"{paths.rel(c.seeds_dir)}", n, "seed_file"))
+            continue
         if name and not (c.seeds_dir / name).is_file():
             errs.append(DataError(c.f("sources"), f"seed file '{name}' not found in {paths.rel(c.seeds_dir)}", n, "seed_file"))
             continue
@@ -563,6 +637,11 @@ def check_sources(c: _Ctx) -> list[DataError]:
         if head and sid in c.norm_seeds and normalise(head) not in c.norm_seeds[sid]:
             errs.append(DataError(c.f("sources"), f"headline not found in seed {name}", n, "headline"))
     return errs
+
+
+def seed_name_ok(name: str) -> bool:
+    """A seed file is named by a plain file name (no folder, no ``..``, no hidden file)."""
+    return bool(name) and Path(name).name == name and not name.startswith(".") and "\\" not in name
 
 
 def check_seed_sums(c: _Ctx) -> list[DataError]:
@@ -844,10 +923,6 @@ def run(data_dir: str | Path | None = None) -> Outcome:
     data_dir = paths.resolve(data_dir, paths.DATA)
     if not data_dir.is_dir():
         return Outcome([DataError(paths.rel(data_dir), "data folder not found")], [])
-    from . import acled  # an ACLED-format folder has its own reader and checks (briefing/acled.py)
-
-    if acled.is_acled_folder(data_dir):
-        return Outcome(acled.validate(data_dir), [])
     desc, errors = _read_descriptor(data_dir)
     tables, read_errors, warnings = read_tables(data_dir, desc)
     errors += read_errors
@@ -923,31 +998,3 @@ def row_count(data_dir: Path) -> tuple[int, int]:
     """(number of CSV files, number of data rows) in a valid data folder."""
     tables, _, _ = read_tables(data_dir)
     return len(tables), sum(len(t.records) for t in tables.values())
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Print ``error: …`` / ``warning: …`` lines on stderr (the same lines ``make report`` prints);
-    exit 2 on errors, 0 when the data are valid (warnings included)."""
-    parser = argparse.ArgumentParser(prog="python -m briefing validate",
-                                     description="Validate the CSVs of a data folder (default: data/).")
-    parser.add_argument("--data-dir", default=None, help="data folder (default: data/)")
-    args = parser.parse_args(argv)
-    data_dir = paths.resolve(args.data_dir, paths.DATA)
-    outcome = run(data_dir)
-    for w in outcome.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    for e in outcome.errors:
-        print(f"error: {e}", file=sys.stderr)
-    if outcome.errors:
-        n = len(outcome.errors)
-        if n > 1:
-            print(f"{n} problems in {paths.rel(data_dir)}", file=sys.stderr)
-        return 2
-    files, rows = row_count(data_dir)
-    w = len(outcome.warnings)
-    print(f"ok: {files} files, {rows} rows valid ({paths.rel(data_dir)})" + (f", {w} warning{'s' if w != 1 else ''}" if w else ""))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

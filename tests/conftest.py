@@ -68,3 +68,11 @@ class DataCopy:
 def data_copy(tmp_path) -> DataCopy:
     return DataCopy(tmp_path)
 
+
+def open_view(module, data_dir="data", as_of="", figures_dir="", **view_params):
+    """What a notebook's third cell does: the dataset through its adapter, then one view."""
+    from briefing import adapters
+
+    ds, p = adapters.open(data_dir=str(data_dir), as_of=as_of, figures_dir=str(figures_dir),
+                          tables=getattr(module, "TABLES", None))
+    return module.prepare(ds, p, **view_params)

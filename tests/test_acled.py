@@ -4,24 +4,26 @@ the synthetic generator and one full build from synthetic ACLED data (issue 10).
 "Same chronology" (the round trip): export the curated events, import the export as an ACLED
 folder and build the chronology from it; every exported event in the window appears once with
 the same date, date precision (day/week/month), place name, event type (the curated type
-mapped by :data:`briefing.acled.TYPE_MAP` / the transfer rule), actor(s) (an unnamed actor is
+mapped by :data:`briefing.adapters.acled.TYPE_MAP` / the transfer rule), actor(s) (an unnamed actor is
 ACLED's "Unidentified Armed Group (<country>)") and new holder. Not compared: sources (ACLED
 has one source string per event, not the seeds) and the "lost, taker not named" style of
-Hawija (ACLED's transfer sub-events need a taker; see briefing/acled.py).
+Hawija (ACLED's transfer sub-events need a taker; see briefing/adapters/acled.py).
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from briefing import acled, acled_views, chronology, paths, synth
+from briefing import chronology, export, paths, synth
+from briefing.adapters import acled, load
 from briefing.errors import ValidationFailed
-from briefing.load import load
+from conftest import open_view
 
 ISSUE_COLUMNS = ("event_id_cnty, event_date, year, time_precision, disorder_type, event_type, sub_event_type, "
                  "actor1, assoc_actor_1, inter1, actor2, assoc_actor_2, inter2, interaction, civilian_targeting, "
@@ -32,7 +34,7 @@ ISSUE_COLUMNS = ("event_id_cnty, event_date, year, time_precision, disorder_type
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     out = tmp_path_factory.mktemp("export")
-    main_csv, hxl_csv, df, left = acled.write_export(paths.DATA, out)
+    main_csv, hxl_csv, df, left = export.write_export(paths.DATA, out)
     return main_csv, hxl_csv, df, left
 
 
@@ -95,7 +97,7 @@ def test_transfers_use_the_two_territorial_sub_event_types(exported):
 def test_formula_protection():
     frame = pd.DataFrame({"notes": ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-2", "\tx", "ok"],
                           "fatalities": [0, 1, 2, -3, 4, 5]})
-    text = acled._csv_text(frame)
+    text = export._csv_text(frame)
     rows = list(csv.reader(io.StringIO(text)))
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'+1", "'@SUM(A1)", "'-2", "'\tx", "ok"]
     assert rows[4][1] == "-3"  # numbers are left alone
@@ -110,10 +112,10 @@ def imported(exported, tmp_path_factory):
 
 
 def test_acled_folder_is_detected_and_loaded(imported):
-    assert acled.is_acled_folder(imported)
-    assert not acled.is_acled_folder(paths.DATA)
+    assert acled.recognise(imported) is None
+    assert acled.recognise(paths.DATA) is not None
     ds = load(imported)
-    assert getattr(ds, "kind", "") == "acled"
+    assert not ds.has_quotes and not ds.has_claims and ds.has_transfers and not ds.has_publication_dates
     assert len(ds.events) == 27
     assert len(ds.claims) == 0 and list(ds.claims.columns) == list(acled.CLAIM_COLUMNS)
     raqqa = ds.control[ds.control["place_id"] == "raqqa"].sort_values("start", na_position="first")
@@ -136,9 +138,9 @@ def _expected_type(ev, sides: dict) -> str:
 def test_round_trip_reproduces_the_chronology(imported, tmp_path):
     ds = load(paths.DATA)
     sides = dict(zip(ds.actors["actor_id"], ds.actors["side"]))
-    cur = chronology.prepare(data_dir=str(paths.DATA), figures_dir=str(tmp_path / "a"))
-    back = chronology.prepare(data_dir=str(imported), figures_dir=str(tmp_path / "b"))
-    assert type(back).__name__ == "AcledDetail"
+    cur = open_view(chronology, data_dir=paths.DATA, figures_dir=tmp_path / "a")
+    back = open_view(chronology, data_dir=imported, figures_dir=tmp_path / "b")
+    assert type(back).__name__ == "CodedDetail"
     etypes = {e.event_id: _expected_type(e, sides) for e in ds.events.itertuples(index=False)}
     c = cur.selection.events
     c = c[c["country"].isin(["SY", "IQ"])]
@@ -162,14 +164,15 @@ def test_round_trip_reproduces_the_chronology(imported, tmp_path):
 def test_views_run_on_the_import(imported, tmp_path):
     from briefing import claims, method, overview, territory
 
-    o = overview.prepare(data_dir=str(imported), figures_dir=str(tmp_path), geocoded=True)
-    assert "ACLED-format dataset" in overview.key_findings(o.ds, o.as_of).bundle["text/markdown"]
-    assert "holds no claims" in claims.key_figures(o.ds, o.as_of).bundle["text/markdown"]
-    assert "ACLED" in method.method_markdown(o.ds, o.geocoded).bundle["text/markdown"]
-    assert "Not the articles" in method.limitations_markdown(o.ds, o.as_of).bundle["text/markdown"]
-    ctx = territory.setup(data_dir=str(imported), figures_dir=str(tmp_path))
-    assert 1 < len(ctx.panels) <= 6
-    assert "changes of control" in territory.narrative(ctx).bundle["text/markdown"]
+    o = open_view(overview, data_dir=imported, figures_dir=tmp_path)
+    assert "ACLED-format CSV" in o.key_findings().bundle["text/markdown"]
+    assert "holds no claims" in open_view(claims, data_dir=imported).key_figures().bundle["text/markdown"]
+    m = open_view(method, data_dir=imported)
+    assert "ACLED" in m.method().bundle["text/markdown"]
+    assert "Not the articles" in m.limitations().bundle["text/markdown"]
+    ctx = open_view(territory, data_dir=imported, figures_dir=tmp_path)
+    assert ctx.mode == "detail" and 1 < len(ctx.detail.panels) <= 6
+    assert "IS holding" in ctx.narrative().bundle["text/markdown"]
 
 
 # --------------------------------------------------------------------------- validation
@@ -187,7 +190,7 @@ def test_broken_row_gives_one_clear_line(tmp_path):
     csv.writer(buf, lineterminator="").writerow(cells)
     lines[9] = buf.getvalue()
     path.write_text("\n".join(lines), encoding="utf-8")
-    errors = acled.validate(tmp_path)
+    errors, _ = acled.validate(tmp_path)
     assert len(errors) == 1, [str(e) for e in errors]
     text = str(errors[0])
     assert "row 10" in text and "column 'latitude'" in text and "'north'" in text
@@ -208,7 +211,7 @@ def test_row_with_missing_fields_and_bad_codes(tmp_path):
     lines[4] = buf.getvalue()
     lines[6] = ",".join(next(csv.reader([lines[6]]))[:5])
     path.write_text("\n".join(lines), encoding="utf-8")
-    msgs = [str(e) for e in acled.validate(tmp_path)]
+    msgs = [str(e) for e in acled.validate(tmp_path)[0]]
     assert any("row 5" in m and "time_precision" in m for m in msgs)
     assert any("row 5" in m and "'iso'" in m for m in msgs)
     assert any("row 7" in m and "expected 31 fields" in m for m in msgs)
@@ -219,7 +222,7 @@ def test_missing_required_column(tmp_path):
     path = _synthetic(tmp_path)
     df = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["geo_precision"])
     df.to_csv(path, index=False)
-    msgs = [str(e) for e in acled.validate(tmp_path)]
+    msgs = [str(e) for e in acled.validate(tmp_path)[0]]
     assert msgs == [f"{paths.rel(path)}, column 'geo_precision': required ACLED column missing from the header"]
 
 
@@ -249,7 +252,7 @@ def test_generator_is_deterministic_and_consistent(tmp_path):
     for _, grp in tr.groupby("location"):  # every transfer's loser is the previous taker
         assert list(grp["actor2"])[1:] == list(grp["actor1"])[:-1]
     assert set(df["time_precision"]) == {"1", "2", "3"}
-    assert acled.validate(tmp_path / "a") == []
+    assert acled.validate(tmp_path / "a") == ([], [])
 
 
 # --------------------------------------------------------------------------- one full build
@@ -262,9 +265,42 @@ def test_full_build_from_synthetic_acled(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     html = (out / "briefing.html").read_text(encoding="utf-8")
     assert len(html.encode()) < 10_000_000
-    assert "ACLED-format dataset" in html and "holds no claims" in html
+    assert "coded events" in html and "holds no claims" in html
     assert "Territorial changes" in html  # the aggregate chronology (more than DETAIL_MAX events)
     assert (out / "figures" / "fig2_chronology_table.csv").is_file()
     assert "grey bars count the events per week" in html  # aggregated before drawing
     assert (out / "briefing.pdf").stat().st_size > 10_000
-    assert acled_views.LABEL_CAP >= 1
+    assert chronology.LABEL_CAP >= 1
+
+
+def _break_cell(tmp_path: Path, line: int, column: str, value: str) -> Path:
+    path = _synthetic(tmp_path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    header = next(csv.reader([lines[0]]))
+    cells = next(csv.reader([lines[line - 1]]))
+    cells[header.index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    lines[line - 1] = buf.getvalue()
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("column,value,expected", [
+    ("fatalities", "1e30", r"'1e30' is not a whole number from 0 to 100,000"),
+    ("fatalities", "inf", r"'inf' is not a whole number from 0 to 100,000"),
+    ("fatalities", "nan", r"'nan' is not a whole number from 0 to 100,000"),
+    ("event_date", "9999-12-31", r"'9999-12-31' is not a date from 1900 to 2100"),
+    ("event_date", "0001-01-01", r"'0001-01-01' is not a date from 1900 to 2100"),
+    ("latitude", "inf", r"'inf' is not a number between -90 and 90"),
+    ("longitude", "nan", r"'nan' is not a number between -180 and 180"),
+])
+def test_numbers_and_dates_that_are_not_numbers_or_dates(tmp_path, column, value, expected):
+    """Issue 13: values that parse but mean nothing are one clear line (row, column), never a
+    negative total from an overflow or a traceback from a date pandas cannot hold."""
+    _break_cell(tmp_path, 7, column, value)
+    errors, _ = acled.validate(tmp_path)
+    assert len(errors) == 1, [str(e) for e in errors]
+    assert re.search(rf"row 7, column '{column}': {expected}", str(errors[0])), str(errors[0])
+    with pytest.raises(ValidationFailed):
+        load(tmp_path)

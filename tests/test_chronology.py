@@ -12,14 +12,16 @@ import pytest
 from briefing import chronology as C
 from briefing import render
 from briefing.errors import ParameterError
-from briefing.load import load
+from briefing.words import label as date_label
+from briefing.adapters import load
+from conftest import open_view
 
 XSS = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
 def ds():
-    return load()
+    return load("data")
 
 
 def sel(ds, **kw):
@@ -95,10 +97,10 @@ def test_precision_spans():
 
 
 def test_date_labels_show_precision(ds):
-    assert C.date_label("2017-10-17", "day") == "17 Oct 2017"
-    assert C.date_label("2017-11-03", "week") == "week of 30 Oct 2017"
-    assert C.date_label("2017-07-01", "month") == "Jul 2017 (month)"
-    assert C.date_label("2014-01-01", "year") == "2014 (year)"
+    assert date_label("2017-10-17", "day") == "17 Oct 2017"
+    assert date_label("2017-11-03", "week") == "week of 30 Oct 2017"
+    assert date_label("2017-07-01", "month") == "Jul 2017 (month)"
+    assert date_label("2014-01-01", "year") == "2014 (year)"
     s = sel(ds)
     rows = C.table_frame(s.events).set_index(s.events["event_id"])
     assert rows.loc["ev-2017-07-mosul-retaken", "Date"] == "Jul 2017 (month)"
@@ -127,7 +129,7 @@ def test_parameter_errors_are_one_line_naming_the_parameter(ds, kw, name):
 
 def test_prepare_checks_dates_before_loading(tmp_path):
     with pytest.raises(ParameterError, match="^parameter 'end':"):
-        C.prepare(figures_dir=tmp_path, end="tomorrow")
+        open_view(C, figures_dir=tmp_path, end="tomorrow")
 
 
 # --------------------------------------------------------------------------- figure

@@ -6,23 +6,33 @@ import pandas as pd
 import pytest
 
 from briefing import claims as C
-from briefing.load import Dataset, load
+import dataclasses
+
+from briefing.adapters import load
+from briefing.model import TABLES
+
+
+def Dataset(_data_dir, frames):  # noqa: N802 - a copy of the dataset with other tables
+    return dataclasses.replace(BASE, frames=dict(frames))
 
 XSS = "<script>alert(1)</script>"
 
 
+BASE = load("data")
+
+
 @pytest.fixture(scope="module")
 def ds():
-    return load("data")
+    return BASE
 
 
 def ctx_for(ds, folder, as_of=""):
-    return C.Context(ds=ds, as_of=C.resolve_as_of(ds, as_of), figures_dir=folder)
+    return C.Context(ds=ds, as_of=ds.resolve_as_of(as_of), figures_dir=folder)
 
 
 def with_claims(ds, claims_rows, evidence_rows, **changes):
     """A copy of ``ds`` with extra claim/evidence rows and column changes to claims."""
-    frames = {name: getattr(ds, name).copy() for name in ds.tables}
+    frames = {name: getattr(ds, name).copy() for name in TABLES}
     if claims_rows:
         extra = pd.DataFrame(claims_rows).astype({"as_of": "datetime64[us]"})
         frames["claims"] = pd.concat([frames["claims"], extra], ignore_index=True)
@@ -78,7 +88,7 @@ def test_synthetic_true_conflict_is_detected(ds):
 def test_compatible_approximate_values_on_same_scope_and_date_are_consistent(ds):
     # "about 1,500" and "about 1,600" overlap within the ±10 % of an approximate value
     only = ds.claims[ds.claims["claim_id"] == "cl-border-is-fighters"]
-    base = Dataset(ds.data_dir, {**{n: getattr(ds, n) for n in ds.tables},
+    base = Dataset(ds.data_dir, {**{n: getattr(ds, n) for n in TABLES},
                                  "claims": pd.concat([only], ignore_index=True)})
     fake = with_claims(base, [_fighters_claim("cl-test-1600", 1600, "about")], [_evidence("cl-test-1600")])
     table = C.compare(C.visible_claims(fake, dt.date(2017, 11, 17)), C._wire_groups(fake))

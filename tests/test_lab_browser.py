@@ -54,7 +54,9 @@ def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     settings = tmp / "settings"
     for plugin, values in {"docmanager-extension/plugin": {"autosave": False},
-                           "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False}}.items():
+                           "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+                           # every cell in the page (Lab otherwise renders only those in view)
+                           "notebook-extension/tracker": {"windowingMode": "none"}}.items():
         f = settings / "@jupyterlab" / (plugin + ".jupyterlab-settings")
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps(values))
@@ -127,7 +129,8 @@ def test_territory_notebook_in_lab(lab, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         _open_and_run(page, base, token, "notebooks/03_territory.ipynb")
-        # as committed: Lab withholds the map's scripts, and the notebook says so
+        # as committed: Lab does not trust the saved outputs, withholds the map, and the notebook says so
+        assert page.evaluate(f"{APP}.shell.currentWidget.content.widgets.some(c => c.model.type === 'code' && !c.model.trusted)")
         assert page.evaluate("document.querySelectorAll('.jp-OutputArea-output iframe').length") == 0
         assert "does not trust" in page.evaluate("document.querySelector('.jp-Notebook').innerText")
         assert _run_all(page) is True

@@ -10,7 +10,8 @@ from briefing.errors import BriefingError
 CONTEXT = {
     "as_of": "2017-11-17", "as_of_date": dt.date(2017, 11, 17), "as_of_long": "17 November 2017",
     "period": "July 2017 to 17 November 2017", "data_version": "abc123def456", "data_dir": "data",
-    "n_sources": 5, "n_independent": 4, "package_version": "test",
+    "n_sources": 5, "n_independent": 4, "package_version": "test", "title": "Test briefing",
+    "short_title": "Test", "region": "Syria and Iraq", "has_quotes": True, "n_events": 30,
 }
 
 
@@ -58,21 +59,19 @@ def test_failed_build_leaves_previous_report(tmp_path, monkeypatch):
     html, pdf = tmp_path / "r" / "briefing.html", tmp_path / "r" / "briefing.pdf"
     html.parent.mkdir()
     html.write_text("OLD"), pdf.write_text("OLD")
-    monkeypatch.setattr(report, "build_context", lambda executed, params: CONTEXT)
     nb = make_notebook(tmp_path / "02_x.ipynb", error=True)
     with pytest.raises(BriefingError):
-        report.build([nb], params={}, html_path=html, pdf_path=pdf)
+        report.build([nb], facts=CONTEXT, html_path=html, pdf_path=pdf)
     assert html.read_text() == "OLD" and pdf.read_text() == "OLD"
     assert sorted(p.name for p in html.parent.iterdir()) == ["briefing.html", "briefing.pdf"]
 
 
 def test_build_is_byte_identical(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "build_context", lambda executed, params: CONTEXT)
     nb = make_notebook(tmp_path / "02_x.ipynb")
     outs = []
     for run in ("a", "b"):
         html, pdf = tmp_path / run / "b.html", tmp_path / run / "b.pdf"
-        report.build([nb], params={}, html_path=html, pdf_path=pdf)
+        report.build([nb], facts=CONTEXT, html_path=html, pdf_path=pdf)
         outs.append((html.read_bytes(), pdf.read_bytes()))
     assert outs[0] == outs[1]
     assert outs[0][1].startswith(b"%PDF")

@@ -191,6 +191,18 @@ def _quote(dc):
     return _row(dc.set("evidence", "ev-2003-us-invasion-of-iraq", "quote", q.replace("ousted", "toppled")))
 
 
+def _seed_traversal(dc):
+    """A data folder whose own datapackage.json drops the seed_file pattern, and a seed_file
+    that climbs out of seeds/: the validator must not read (let alone quote) that file."""
+    desc = json.loads((dc.dir / "datapackage.json").read_text())
+    for res in desc["resources"]:
+        for f in res["schema"]["fields"]:
+            if f["name"] == "seed_file":
+                f.get("constraints", {}).pop("pattern", None)
+    (dc.dir / "datapackage.json").write_text(json.dumps(desc, indent=2))
+    return _row(dc.set("sources", "s004", "seed_file", "../../../../../../etc/passwd"))
+
+
 def _cell(table, key, column, value):
     return lambda dc: _row(dc.set(table, key, column, value))
 
@@ -245,6 +257,20 @@ CASES = [
          F + r"sources\.csv, row {row}, column 'notes': text starts with '-'"),
     Case("formula-at", _cell("actors", "sdf", "notes", "@SUM(A1)"),
          F + r"actors\.csv, row {row}, column 'notes': text starts with '@'"),
+    # --- numbers and dates that parse but are not usable (issue 13) ---------------------------
+    Case("number-inf", _cell("claims", "cl-albu-kamal-is-fighters", "value", "inf"),
+         F + r"claims\.csv, row {row}, column 'value': 'inf' is infinite; a count or measure must be a finite number$"),
+    Case("number-nan", _cell("claims", "cl-albu-kamal-is-fighters", "low", "nan"),
+         F + r"claims\.csv, row {row}, column 'low': 'nan' is not a number \(NaN\); leave the cell empty"),
+    Case("number-absurd", _cell("claims", "cl-albu-kamal-is-fighters", "high", "1e30"),
+         F + r"claims\.csv, row {row}, column 'high': 1e30 is beyond any plausible value \(more than 1,000,000,000\)"),
+    Case("number-minus-infinity", _cell("claims", "cl-albu-kamal-is-fighters", "low", "-Infinity"),
+         F + r"claims\.csv, row {row}, column 'low': '-Infinity' is infinite"),
+    Case("date-year-9999", _cell("claims", "cl-albu-kamal-is-fighters", "as_of", "9999-12-31"),
+         F + r"claims\.csv, row {row}, column 'as_of': 9999-12-31 is outside the years 1900–2100; check the date$"),
+    Case("seed-path-traversal", _seed_traversal,
+         F + r"sources\.csv, row {row}, column 'seed_file': seed file '\.\./\.\./\.\./\.\./\.\./\.\./etc/passwd' is not a "
+             r"plain file name in seeds$"),
     # --- references and ids ------------------------------------------------------------------
     Case("unknown-place", _cell("events", AIR, "place_id", "rawah"),
          F + r"events\.csv, row {row}, column 'place_id': unknown reference 'rawah': no place_id 'rawah' in places\.csv$"),
@@ -279,6 +305,12 @@ CASES = [
     Case("extra-column", lambda dc: _add_column(dc, "claims", "foo", "bar"),
          F + r"claims\.csv, row 1, column 'foo': column is not in datapackage\.json; ignored$", exit=0, warn=True,
          report=False),
+    Case("right-to-left-override", _cell("claims", "cl-albu-kamal-is-fighters", "claimant", "US\u202eofficials"),
+         F + r"claims\.csv, row {row}, column 'claimant': text contains invisible or direction-changing characters "
+             r"\(U\+202E RIGHT-TO-LEFT OVERRIDE\)", exit=0, warn=True, report=False),
+    Case("zero-width-space", _cell("actors", "sdf", "notes", "Kurdish\u200b-led"),
+         F + r"actors\.csv, row {row}, column 'notes': text contains invisible or direction-changing characters "
+             r"\(U\+200B ZERO WIDTH SPACE\)", exit=0, warn=True, report=False),
     Case("html-in-text", _cell("events", AIR, "summary", f"Strike {XSS}"),
          F + r"events\.csv, row {row}, column 'summary': text contains HTML markup; the briefing shows it as text",
          exit=0, warn=True, report=False),
@@ -410,10 +442,10 @@ def test_case_count():
 def test_start_after_end_package():
     from briefing import chronology
     from briefing.errors import ParameterError
-    from briefing.load import load
+    from briefing.adapters import load
 
     with pytest.raises(ParameterError, match=r"^parameter 'start': 2017-11-10 is after") as exc:
-        chronology.check_window(load(), as_of=dt.date(2017, 11, 17), start="2017-11-10", end="2017-11-01")
+        chronology.check_window(load("data"), as_of=dt.date(2017, 11, 17), start="2017-11-10", end="2017-11-01")
     assert "\n" not in str(exc.value)
 
 
@@ -438,7 +470,8 @@ def test_start_after_end_notebook(tmp_path):
 
 def test_loader_normalises_harmless_variants(tmp_path, monkeypatch):
     """BOM, CRLF, reordered and extra columns load to exactly the frames data/ loads to."""
-    from briefing import load as load_mod
+    from briefing import adapters
+    from briefing.adapters import curated as load_mod
 
     monkeypatch.setattr(load_mod, "CACHE_DIR", tmp_path / "cache")
     dc = DataCopy(tmp_path)
@@ -446,7 +479,7 @@ def test_loader_normalises_harmless_variants(tmp_path, monkeypatch):
     with pytest.warns(Warning, match="column 'foo'"):
         from briefing.validate import validate
         assert validate(dc.dir) == []
-    got, want = load_mod.load(dc.dir), load_mod.load()
+    got, want = adapters.load(dc.dir), adapters.load("data")
     for name in load_mod.TABLES:
         a, b = getattr(got, name), getattr(want, name)
         assert list(a.columns) == list(b.columns), name
@@ -472,12 +505,24 @@ def _netns_prefix() -> list[str]:
     return ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
 
 
+MD_PORT = 8765  # the HTTP server inside the build's network namespace (nothing else runs there)
+
+
+def _markdown_bait(tag: str) -> str:
+    """Markdown and HTML that would make a reader's browser, or WeasyPrint, fetch from the
+    local server if any of it became live markup."""
+    base = f"http://127.0.0.1:{MD_PORT}"
+    return (f"![img]({base}/{tag}-image.png) [link]({base}/{tag}-link) <{base}/{tag}-autolink> "
+            f"<img src={base}/{tag}-raw.png> *em* _em_ `code`")
+
+
 @pytest.fixture(scope="module")
 def full_build(tmp_path_factory, default_reports):
-    """One full `make report` on a copy carrying every harmless variant and HTML/script in the
-    text fields that reach the briefing, with the network unplugged (only loopback, which the
-    Jupyter kernel needs)."""
-    root = tmp_path_factory.mktemp("fullbuild")
+    """One full `make report` on a copy carrying every harmless variant, HTML/script and
+    Markdown links and images in the text fields that reach the briefing, from a data folder
+    whose path holds a space, with the network unplugged (only loopback, which the Jupyter
+    kernel needs) and an HTTP server on loopback that logs any request the build makes."""
+    root = tmp_path_factory.mktemp("full build")  # a space in DATA_DIR and in the report folder's parent
     dc = DataCopy(root, full=True)
     for table, key, column in [("events", AIR, "summary"), ("events", "ev-2017-11-09-albu-kamal-captured", "summary"),
                                ("actors", "is", "name"), ("actors", "syrian-army", "name"),
@@ -485,21 +530,60 @@ def full_build(tmp_path_factory, default_reports):
                                ("claims", "cl-albu-kamal-is-fighters", "quantity"),
                                ("sources", "s002", "outlet")]:
         dc.set(table, key, column, f"{dc.get(table, key, column)} {XSS}")
+    for table, key, column in [("actors", "sdf", "name"), ("claims", "cl-border-is-fighters", "scope"),
+                               ("claims", "cl-albu-kamal-is-fighters", "scope"),
+                               ("sources", "s003", "published_basis"), ("sources", "s002", "published_basis"),
+                               ("events", "ev-2017-11-03-al-qaim-captured", "summary")]:
+        dc.set(table, key, column, f"{dc.get(table, key, column)} {_markdown_bait(column)}")
     _harmless_variants(dc)  # after the edits above (DataCopy.set expects the id in column 1)
     # places.csv is untouched, so the copied geocoding lock stays valid
-    out = root / "out"
-    inner = (f"ip link set lo up && test \"$(ip -o link show | wc -l)\" -eq 1 && "
-             f"make report DATA_DIR={dc.dir} REPORT_DIR={out} AS_OF=")
-    r = subprocess.run([*_netns_prefix(), "sh", "-c", inner], cwd=paths.ROOT, capture_output=True, text=True,
-                       timeout=MAKE_TIMEOUT, env=_env())
+    out = root.parent / "fullbuild-out"
+    log = root / "http.log"
+    inner = ('ip link set lo up && test "$(ip -o link show | wc -l)" -eq 1 && '
+             f'python3 -m http.server {MD_PORT} --bind 127.0.0.1 >/dev/null 2>"$3" </dev/null & server=$!; sleep 0.5; '
+             'make report DATA_DIR="$1" REPORT_DIR="$2" AS_OF=; status=$?; kill $server; wait $server; exit $status')
+    r = subprocess.run([*_netns_prefix(), "sh", "-c", inner, "sh", str(dc.dir), str(out), str(log)], cwd=paths.ROOT,
+                       capture_output=True, text=True, timeout=MAKE_TIMEOUT, env=_env())
     if r.returncode != 0 and r.stderr.startswith("unshare:"):
         pytest.fail(f"cannot create a network namespace for the no-network build: {r.stderr.strip()} "
                     "(needs root or unprivileged user namespaces)")
-    return r, out
+    return r, out, dc, log
+
+
+def test_full_build_fetches_nothing(full_build):
+    """Markdown links and images in the data stay text: the build asked the local server for
+    nothing, and the HTML holds no live link or image pointing anywhere."""
+    r, out, _, log = full_build
+    assert r.returncode == 0, r.stdout + r.stderr
+    requests = [ln for ln in log.read_text().splitlines() if "GET" in ln or "HEAD" in ln]
+    assert requests == [], f"the build fetched: {requests}"
+    page = (out / "briefing.html").read_text(encoding="utf-8")
+    outer = re.sub(r'srcdoc="[^"]*"', 'srcdoc=""', page)
+    assert not re.search(r"<(img|a|script|link|iframe)\b[^>]*(src|href)=[\"']?https?:", outer, re.I), \
+        re.search(r"<(img|a|script|link|iframe)\b[^>]*(src|href)=[\"']?https?:[^>]*>", outer, re.I).group(0)
+    assert "<em>em</em>" not in outer and "<code>code</code>" not in outer
+    text = html.unescape(re.sub(r"<[^>]+>", "", outer))
+    for column in ("name", "scope", "published_basis", "summary"):
+        assert f"![img](http://127.0.0.1:{MD_PORT}/{column}-image.png)" in text, f"the {column} bait is not shown as text"
+
+
+def test_data_dir_with_a_space_rebuilds_what_changed(full_build):
+    """make tracks the data through digest files, so a DATA_DIR holding a space still re-runs
+    exactly the notebooks that read a changed table (here claims.csv: 01, 04 and 05)."""
+    r, out, dc, _ = full_build
+    assert r.returncode == 0, r.stdout + r.stderr
+    dc.set("claims", "cl-border-is-fighters", "note", "edited after the first build")
+    again = make("report", f"DATA_DIR={dc.dir}", f"REPORT_DIR={out}")
+    assert again.returncode == 0, again.stdout + again.stderr
+    ran = sorted(re.findall(r"^\[notebook\] (\S+)", again.stdout, re.M))
+    assert ran == ["01_overview", "04_figures", "05_sources_method"], again.stdout
+    assert "[report]" in again.stdout
+    quiet = make("report", f"DATA_DIR={dc.dir}", f"REPORT_DIR={out}")
+    assert quiet.returncode == 0 and "[notebook]" not in quiet.stdout and "[validate]" not in quiet.stdout, quiet.stdout
 
 
 def test_full_build_offline_with_harmless_variants(full_build):
-    r, out = full_build
+    r, out, *_ = full_build
     text = r.stdout + r.stderr
     assert r.returncode == 0, text
     assert "Traceback" not in text and error_lines(text) == [], text
@@ -512,7 +596,7 @@ def test_full_build_offline_with_harmless_variants(full_build):
 
 def test_full_build_escapes_text(full_build):
     """CSV text reaches the HTML as text: tables, captions, the web map's popups and tooltips."""
-    r, out = full_build
+    r, out, *_ = full_build
     assert r.returncode == 0, r.stdout + r.stderr
     page = (out / "briefing.html").read_text(encoding="utf-8")
     frames = [html.unescape(m) for m in re.findall(r'srcdoc="([^"]*)"', page)]
@@ -536,7 +620,7 @@ def test_full_build_escapes_text(full_build):
 
 def test_full_build_exports_are_formula_safe(full_build):
     """Every CSV the build writes goes through figures.write_csv: no cell a spreadsheet would run."""
-    r, out = full_build
+    r, out, *_ = full_build
     assert r.returncode == 0, r.stdout + r.stderr
     csvs = sorted((out / "figures").glob("*.csv"))
     assert csvs

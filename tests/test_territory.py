@@ -9,20 +9,22 @@ import pytest
 from briefing import territory as T
 from briefing import webmap
 from briefing.errors import ParameterError
+from briefing.model import state_on
+from conftest import open_view
 
 
 @pytest.fixture(scope="module")
 def ctx():
-    return T.setup(data_dir="data")
+    return open_view(T)
 
 
 @pytest.fixture(scope="module")
 def table(ctx):
-    return ctx.territory.table
+    return ctx.detail.table
 
 
 def held(table, ds, date) -> dict[str, bool]:
-    st = T.state_on(table, date, ds)
+    st = state_on(table, date)
     return dict(zip(st["place_id"], st["is_held"]))
 
 
@@ -40,13 +42,6 @@ def test_state_after_17_november(ctx, table):
         assert h[pid], pid
 
 
-def test_loader_lookup_and_local_rule_agree(ctx, table):
-    for day in pd.date_range("2017-10-01", "2017-11-17"):
-        a = T.state_on(table, day, ctx.ds)[["place_id", "controller", "is_held"]]
-        b = T.state_on(table, day)[["place_id", "controller", "is_held"]]
-        pd.testing.assert_frame_equal(a, b)
-
-
 def test_key_dates_from_data(table):
     kd = [k.date for k in T.key_dates(table, "2017-11-17")]
     assert kd == [dt.date(2017, 10, 16), dt.date(2017, 10, 17), dt.date(2017, 11, 3), dt.date(2017, 11, 9),
@@ -55,20 +50,20 @@ def test_key_dates_from_data(table):
 
 
 def test_default_as_of_is_latest_publication(ctx):
-    assert ctx.territory.as_of == dt.date(2017, 11, 17)
-    final = ctx.territory.final.set_index("place_id")
+    assert ctx.detail.as_of == dt.date(2017, 11, 17)
+    final = ctx.detail.final.set_index("place_id")
     assert not final.loc["rawa", "is_held"]
 
 
 def test_as_of_renders_that_date():
-    c = T.setup(data_dir="data", as_of="2017-11-04")
-    final = c.territory.final.set_index("place_id")
+    c = open_view(T, as_of="2017-11-04")
+    final = c.detail.final.set_index("place_id")
     assert final.loc["albu-kamal", "is_held"] and final.loc["rawa", "is_held"]
     assert not final.loc["deir-ezzor-city", "is_held"] and not final.loc["al-qaim", "is_held"]
-    assert c.territory.web_steps[-1]["date"] == "2017-11-04"
+    assert c.detail.web_steps[-1]["date"] == "2017-11-04"
     # no quote from an article published after as_of
     pub = dict(zip(c.ds.sources["source_id"], c.ds.sources["published"]))
-    for src in c.territory.web_states["source"]:
+    for src in c.detail.web_states["source"]:
         if src:
             assert pub[src.split(":")[0]] <= pd.Timestamp("2017-11-04")
 
@@ -80,28 +75,28 @@ def test_as_of_renders_that_date():
 ])
 def test_as_of_errors_are_one_line(value, fragment):
     with pytest.raises(ParameterError) as e:
-        T.setup(data_dir="data", as_of=value)
+        open_view(T, as_of=value)
     msg = str(e.value)
     assert "as_of" in msg and fragment in msg and "\n" not in msg
 
 
 def test_key_dates_parameter_errors():
     with pytest.raises(ParameterError, match="key_dates"):
-        T.setup(data_dir="data", as_of="2017-11-04", key_dates="2017-11-10")
+        open_view(T, as_of="2017-11-04", key_dates="2017-11-10")
     with pytest.raises(ParameterError, match="key_dates"):
-        T.setup(data_dir="data", key_dates=5)
+        open_view(T, key_dates=5)
 
 
 def test_shrinking_series(ctx):
-    s = ctx.territory.series.set_index("date")
+    s = ctx.detail.series.set_index("date")
     assert s.loc["2017-10-16", "is_held_towns"] == 5
     assert s.loc["2017-11-17", "is_held_towns"] == 0
     assert (s["area_proxy_km2"].diff().dropna() <= 0).all()  # never grows in this data
 
 
 def test_web_map_deterministic(ctx):
-    a = T.web_map(ctx)
-    b = T.web_map(ctx)
+    a = ctx.web_map()
+    b = ctx.web_map()
     assert a.document == b.document and a.markup == b.markup
     doc = a.document
     assert "https://cdn" not in doc and "<link" not in doc and "jquery" not in doc.lower()
@@ -112,7 +107,7 @@ def test_web_map_deterministic(ctx):
 def test_static_figures_byte_identical(ctx, tmp_path):
     from briefing import maps
 
-    t = ctx.territory
+    t = ctx.detail
     outs = []
     for _ in range(2):
         fig, data, _ = maps.small_multiples(t.panel_states, t.panels, ctx.layers)
@@ -125,11 +120,11 @@ def test_static_figures_byte_identical(ctx, tmp_path):
 
 def test_popup_and_names_escaped(ctx):
     evil = "<img src=x onerror=alert(1)>"
-    states = ctx.territory.web_states.copy()
+    states = ctx.detail.web_states.copy()
     states.loc[states["place_id"] == "albu-kamal", "name"] = evil
     states.loc[states["place_id"] == "rawa", "quote"] = evil + " ${alert(2)} </script>"
     labels = T.force_labels(states, ctx.ds)
-    doc = webmap.build_map(states, ctx.territory.web_steps, ctx.layers, initial=0, force_labels=labels,
+    doc = webmap.build_map(states, ctx.detail.web_steps, ctx.layers, initial=0, force_labels=labels,
                            force_sides={k: k for k in labels})
     assert evil not in doc
     assert "</script> " not in doc.replace("</script>\n", "")

@@ -24,8 +24,10 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian c
 def page_file(tmp_path_factory) -> tuple[Path, object]:
     from briefing import territory
 
-    ctx = territory.setup(data_dir="data")
-    wm = territory.web_map(ctx)
+    from conftest import open_view
+
+    ctx = open_view(territory)
+    wm = ctx.web_map()
     html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>map test</title>'
             '<style>.webmap iframe{width:960px;height:520px;border:0}</style></head><body>'
             f'{wm.markup}</body></html>')
@@ -68,7 +70,7 @@ def test_map_offline_in_chromium(page_file):
             assert n_border >= 5
             steps = frame.evaluate("territorySlider.steps")
             n_places = frame.evaluate("document.querySelectorAll('path.place').length")
-            web = ctx.territory.web_states
+            web = ctx.detail.web_states
             assert n_places == int((web["step"] == len(steps) - 1).sum())  # the as_of state is shown on load
 
             def albu_kamal(iso):

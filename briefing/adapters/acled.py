@@ -1,10 +1,12 @@
-"""Bring your own data: ACLED-format events out (export) and in (import), at full-export scale.
+"""The ACLED adapter: an ACLED export (one CSV) read into the model, at full-export scale.
 
 ACLED (Armed Conflict Location & Event Data) publishes one row per event in a fixed column
-layout (:data:`COLUMNS`). This module writes the curated events in that layout and reads an
-ACLED export as a dataset the notebooks can use.
+layout (:data:`COLUMNS`). This module holds that layout and the mapping both ways, and reads
+an ACLED export into a :class:`briefing.model.Dataset` (``has_quotes``, ``has_claims`` and
+``has_publication_dates`` false; ``has_transfers`` when the file has territorial transfers).
+Writing the curated events in this layout is :mod:`briefing.export` (a command).
 
-Export (``make export`` → ``python -m briefing export``)
+Export (``make export`` → ``python -m briefing export``, :mod:`briefing.export`)
 --------------------------------------------------------
 One row per curated event, in :data:`COLUMNS` order, plus an HXL-tagged copy for the
 Humanitarian Data Exchange (the same columns with a second row of hashtags, :data:`HXL`).
@@ -61,8 +63,8 @@ Import (``make report DATA_DIR=<folder>``)
 ------------------------------------------
 A data folder **without** ``datapackage.json`` holding a ``*.csv`` whose header has ACLED's
 core columns (:data:`SIGNATURE`) is an ACLED dataset (exactly one such CSV is allowed).
-:func:`briefing.load.load` then returns an :class:`AcledDataset` whose tables have the
-columns the notebooks use:
+:func:`briefing.adapters.load` then returns a :class:`~briefing.model.Dataset` whose tables
+have the model's columns:
 
 * ``events``: ``event_id`` = ``event_id_cnty``; ``date`` (ISO ``YYYY-MM-DD`` or ACLED's
   ``17 October 2017``); ``time_precision``; ``event_type`` = the **sub-event type** (the finer
@@ -110,22 +112,23 @@ never touches ``evidence`` never reads it.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .errors import DataError, ValidationFailed
+from .. import paths
+from ..errors import DataError, ValidationFailed
+from ..model import Dataset
+
+NAME = "ACLED"
 
 # --------------------------------------------------------------------------- layout
 COLUMNS = (
@@ -154,8 +157,6 @@ SIGNATURE = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longi
 #: Columns the import needs (the others may be absent).
 REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "iso",
             "location", "latitude", "longitude", "geo_precision")
-OPTIONAL = ("actor2", "assoc_actor_1", "assoc_actor_2", "inter1", "inter2", "admin1", "country", "source",
-            "notes", "fatalities")
 
 GOV_REGAINS = "Government regains territory"
 NSA_OVERTAKES = "Non-state actor overtakes territory"
@@ -209,7 +210,6 @@ UNIDENTIFIED = "Unidentified Armed Group ({country})"
 
 MAX_ROWS_PER_CHECK = 20
 CACHE_ROOT = paths.BUILD / "cache" / "acled"
-ACLED_TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -278,129 +278,6 @@ def _inter_int(value):
     return _INTER_BY_NAME.get(s.lower())
 
 
-# --------------------------------------------------------------------------- export
-def _source_label(row) -> str:
-    outlet = row.outlet if isinstance(row.outlet, str) and row.outlet != "not named in seed" else None
-    agency = row.agency if isinstance(row.agency, str) and row.agency.strip() else None
-    return outlet or agency or f"unnamed outlet ({row.source_id})"
-
-
-def export_frame(data_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The curated events as ACLED rows (:data:`COLUMNS` order) and the events left out
-    (``event_id``, ``country``, ``reason``). Formula protection is applied when writing."""
-    from .geocode import load_geocoded
-    from .load import load
-
-    ds = load(data_dir)
-    geo = load_geocoded(ds.data_dir).set_index("place_id")
-    places = ds.places.set_index("place_id")
-    actors = ds.actors.set_index("actor_id")
-    labels = {r.source_id: _source_label(r) for r in ds.sources.itertuples(index=False)}
-    evidence = ds.evidence[ds.evidence["record_id"].str.startswith("ev-")]
-    stamp = int(dt.datetime.combine(ds.sources["published"].max().date(), dt.time(0), dt.timezone.utc).timestamp())
-    claims = ds.claims[ds.claims["quantity"].str.contains("killed", na=False) & ds.claims["value"].notna()]
-    deaths = {(r.place_id, r.as_of): int(r.value) for r in claims.itertuples(index=False)}
-
-    rows, left_out = [], []
-    ev = ds.events.sort_values(["date", "event_id"], kind="stable")
-    counters: dict[str, int] = {}
-    for e in ev.itertuples(index=False):
-        country = str(e.country)
-        if country not in ISO_ALPHA3:
-            reason = "region-wide (several countries)" if "|" in country else "outside Syria and Iraq"
-            left_out.append({"event_id": e.event_id, "country": country, "reason": reason})
-            continue
-        counters[country] = counters.get(country, 0) + 1
-        actor_ids = [a for a in str(e.actor).split("|")] if isinstance(e.actor, str) and e.actor else []
-        opp_ids = [a for a in str(e.opponent).split("|")] if isinstance(e.opponent, str) and e.opponent else []
-        holder = e.controller_after if isinstance(e.controller_after, str) and e.controller_after else None
-        if holder:
-            actor_ids = [holder] + [a for a in actor_ids if a != holder]
-            side = actors.loc[holder, "side"]
-            acled_type, sub = ("Battles", GOV_REGAINS if side in GOVERNMENT_SIDES else NSA_OVERTAKES)
-        else:
-            acled_type, sub = TYPE_MAP[e.event_type]
-        name = lambda a: str(actors.loc[a, "name"]) if a in actors.index else a  # noqa: E731
-        inter = lambda a: inter_code(actors.loc[a, "kind"], actors.loc[a, "side"]) if a in actors.index else 3  # noqa: E731
-        if actor_ids:
-            actor1, assoc1, inter1 = name(actor_ids[0]), "; ".join(name(a) for a in actor_ids[1:]), inter(actor_ids[0])
-        else:
-            actor1, assoc1, inter1 = UNIDENTIFIED.format(country=COUNTRY_NAME[country]), "", 3
-        if opp_ids:
-            actor2, assoc2, inter2 = name(opp_ids[0]), "; ".join(name(a) for a in opp_ids[1:]), inter(opp_ids[0])
-        else:
-            actor2, assoc2, inter2 = "", "", 0
-        interaction = int(f"{min(inter1, inter2)}{max(inter1, inter2)}") if inter2 else inter1 * 10
-        summary = str(e.summary)
-        if e.event_type == "loss" and not holder:
-            summary = f"{summary} (taker not named in the sources)"
-        srcs = sorted(set(evidence.loc[evidence["record_id"] == e.event_id, "source_id"]))
-        source = "; ".join(dict.fromkeys(labels[s] for s in srcs))
-        g = geo.loc[e.place_id]
-        p = places.loc[e.place_id]
-        date = pd.Timestamp(e.date)
-        rows.append({
-            "event_id_cnty": f"{ISO_ALPHA3[country]}{counters[country]}",
-            "event_date": date.strftime("%Y-%m-%d"), "year": date.year, "time_precision": int(e.time_precision),
-            "disorder_type": DISORDER[acled_type], "event_type": acled_type, "sub_event_type": sub,
-            "actor1": actor1, "assoc_actor_1": assoc1, "inter1": inter1,
-            "actor2": actor2, "assoc_actor_2": assoc2, "inter2": inter2 if inter2 else "",
-            "interaction": interaction,
-            "civilian_targeting": "Civilian targeting" if acled_type == "Violence against civilians" else "",
-            "iso": {"SY": 760, "IQ": 368}[country], "region": REGION, "country": COUNTRY_NAME[country],
-            "admin1": "" if pd.isna(p["admin1"]) else str(p["admin1"]), "admin2": "", "admin3": "",
-            "location": str(p["name"]), "latitude": float(g["lat"]), "longitude": float(g["lon"]),
-            "geo_precision": int(g["geo_precision"]),
-            "source": source, "source_scale": "International", "notes": summary,
-            "fatalities": deaths.get((e.place_id, date), 0), "tags": "", "timestamp": stamp,
-        })
-    out = pd.DataFrame(rows, columns=list(COLUMNS))
-    return out, pd.DataFrame(left_out, columns=["event_id", "country", "reason"])
-
-
-def _csv_text(df: pd.DataFrame) -> str:
-    from .figures import protect_formulas
-
-    return protect_formulas(df).to_csv(index=False, lineterminator="\n", float_format="%.5f")
-
-
-def hxl_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The HDX copy: the same columns with the hashtag row first."""
-    tags = pd.DataFrame([[HXL[c] for c in df.columns]], columns=df.columns)
-    return pd.concat([tags, df.astype(object)], ignore_index=True)
-
-
-def write_export(data_dir=None, out_dir=None) -> tuple[Path, Path, pd.DataFrame, pd.DataFrame]:
-    """Write ``acled_events.csv`` and ``acled_events_hxl.csv`` into ``out_dir`` (atomically)."""
-    out_dir = paths.resolve(out_dir, paths.REPORTS / "export")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    df, left = export_frame(data_dir)
-    targets = []
-    for name, frame in (("acled_events.csv", df), ("acled_events_hxl.csv", hxl_frame(df))):
-        target = out_dir / name
-        tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
-        tmp.write_text(_csv_text(frame), encoding="utf-8")
-        os.replace(tmp, target)
-        targets.append(target)
-    return targets[0], targets[1], df, left
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m briefing export [--data-dir DIR] [--out DIR]``"""
-    ap = argparse.ArgumentParser(prog="python -m briefing export",
-                                 description="Write the curated events in ACLED's layout, plus an HXL-tagged copy.")
-    ap.add_argument("--data-dir", default=None, help="curated data folder (default: data/)")
-    ap.add_argument("--out", default=None, help="output folder (default: reports/export)")
-    args = ap.parse_args(argv)
-    main_csv, hxl_csv, df, left = write_export(args.data_dir, args.out)
-    print(f"export: {len(df)} events → {paths.rel(main_csv)}, {paths.rel(hxl_csv)}")
-    if len(left):
-        kinds = left.groupby("reason", sort=True)["event_id"].apply(list)
-        for reason, ids in kinds.items():
-            print(f"export: left out {len(ids)} event(s), {reason}: {', '.join(ids)}")
-    return 0
-
-
 # --------------------------------------------------------------------------- detection
 def _header(path: Path) -> list[str]:
     import csv
@@ -417,10 +294,17 @@ def acled_csvs(folder: Path) -> list[Path]:
     return [p for p in sorted(Path(folder).glob("*.csv")) if set(SIGNATURE) <= set(_header(p))]
 
 
-def is_acled_folder(folder) -> bool:
-    """True for a folder without ``datapackage.json`` holding an ACLED-format CSV."""
-    folder = Path(folder)
-    return folder.is_dir() and not (folder / "datapackage.json").exists() and bool(acled_csvs(folder))
+def recognise(folder: Path) -> str | None:
+    """None for a folder without ``datapackage.json`` holding a CSV with ACLED's core columns."""
+    if (folder / "datapackage.json").exists():
+        return "it holds datapackage.json"
+    if acled_csvs(folder):
+        return None
+    csvs = sorted(folder.glob("*.csv"))
+    if not csvs:
+        return "no CSV file"
+    missing = [f"{p.name} lacks {', '.join(c for c in SIGNATURE if c not in _header(p))}" for p in csvs[:3]]
+    return "no CSV with ACLED's columns (" + "; ".join(missing) + (" …" if len(csvs) > 3 else "") + ")"
 
 
 def _the_csv(folder: Path) -> Path:
@@ -505,8 +389,14 @@ def _arrow(col: pd.Series):
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2100  # the same bounds as the curated tables' dates (validate.check_year)
+MAX_FATALITIES = 100_000  # per event; a larger number is a typo, and sums of them would overflow
+
+
 def parse_dates(col: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` or ACLED's ``17 October 2017``; anything else NaT (pyarrow, vectorised)."""
+    """``YYYY-MM-DD`` or ACLED's ``17 October 2017``, in the years ``MIN_YEAR``–``MAX_YEAR``;
+    anything else NaT (pyarrow, vectorised; ``9999-12-31`` is NaT, not an overflow)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = _arrow(col)
@@ -514,6 +404,9 @@ def parse_dates(col: pd.Series) -> pd.Series:
     if iso.null_count > arr.null_count:
         long = pc.strptime(arr, format="%d %B %Y", unit="s", error_is_null=True)
         iso = pc.coalesce(iso, long)
+    year = pc.year(iso)
+    in_range = pc.and_(pc.greater_equal(year, MIN_YEAR), pc.less_equal(year, MAX_YEAR))
+    iso = pc.if_else(in_range, iso, pa.scalar(None, iso.type))
     out = pd.Series(iso.to_numpy(zero_copy_only=False), index=col.index).astype("datetime64[ns]")
     return out
 
@@ -548,7 +441,8 @@ def check(df: pd.DataFrame, where: str) -> list[DataError]:
     _report(errors, where, dup, "event_id_cnty", lambda v: f"duplicate event id {v!r}", ids)
     dates = parse_dates(df["event_date"])
     _report(errors, where, dates.isna(), "event_date",
-            lambda v: f"{v!r} is not a date (YYYY-MM-DD or '17 October 2017')", df["event_date"])
+            lambda v: f"{v!r} is not a date from {MIN_YEAR} to {MAX_YEAR} (YYYY-MM-DD or '17 October 2017')",
+            df["event_date"])
     for col in ("time_precision", "geo_precision"):
         code = _codes(df[col])
         _report(errors, where, ~code.isin([1, 2, 3]), col, lambda v: f"{v!r} is not a precision code 1, 2 or 3",
@@ -572,8 +466,9 @@ def check(df: pd.DataFrame, where: str) -> list[DataError]:
     if "fatalities" in df.columns:
         v = s("fatalities")
         num = pd.to_numeric(v.replace("", None), errors="coerce")
-        bad = v.ne("") & ~(num.ge(0).fillna(False) & (num.fillna(0) % 1 == 0))
-        _report(errors, where, bad, "fatalities", lambda x: f"{x!r} is not a whole number ≥ 0", df["fatalities"])
+        bad = v.ne("") & ~(num.between(0, MAX_FATALITIES).fillna(False) & (num.fillna(0) % 1 == 0))
+        _report(errors, where, bad, "fatalities",
+                lambda x: f"{x!r} is not a whole number from 0 to {MAX_FATALITIES:,}", df["fatalities"])
     return errors
 
 
@@ -812,17 +707,17 @@ def cache_dir(data_dir: Path) -> Path:
     return CACHE_ROOT / cache_key(_the_csv(Path(data_dir)))
 
 
-def validate(data_dir) -> list[DataError]:
-    """All problems of an ACLED folder, one :class:`DataError` each (no caching)."""
+def validate(data_dir) -> tuple[list[DataError], list[DataError]]:
+    """All problems of an ACLED folder, one :class:`DataError` each (no caching), and no warnings."""
     data_dir = Path(data_dir)
     try:
         path = _the_csv(data_dir)
     except ValidationFailed as exc:
-        return exc.errors
+        return exc.errors, []
     df, errors = read_table(path)
     if df is None:
-        return errors
-    return errors + check(df, paths.rel(path))
+        return errors, []
+    return errors + check(df, paths.rel(path)), []
 
 
 def ensure_valid(data_dir) -> Path:
@@ -847,7 +742,9 @@ def ensure_valid(data_dir) -> Path:
             frame.to_parquet(tmp / f"{name}.parquet", index=False, compression="zstd" if name != "events" else "lz4")
         ev = tables["events"]
         meta = {"csv": paths.rel(path), "rows": int(len(ev)),
-                "first": ev["date"].min().date().isoformat(), "last": ev["date"].max().date().isoformat()}
+                "first": ev["date"].min().date().isoformat(), "last": ev["date"].max().date().isoformat(),
+                "countries": sorted(str(c) for c in ev["country"].dropna().unique()),
+                "transfers": int(ev["controller_after"].notna().sum())}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         try:
             os.replace(tmp, target)
@@ -859,69 +756,39 @@ def ensure_valid(data_dir) -> Path:
     return data_dir
 
 
-class AcledDataset:
-    """The tables of an ACLED folder, read lazily from the Parquet cache (same attribute
-    interface as :class:`briefing.load.Dataset`; ``kind`` = "acled")."""
-
-    kind = "acled"
-
-    def __init__(self, data_dir: Path, cache: Path, tables=None):
-        self.data_dir = Path(data_dir)
-        self.cache = cache
-        self._wanted = tuple(ACLED_TABLES if tables is None else tables) + ("geocoded",)
-        self._frames: dict[str, pd.DataFrame] = {}
-        self.meta = json.loads((cache / "meta.json").read_text(encoding="utf-8"))
-        self.csv = self.data_dir / Path(self.meta["csv"]).name
-
-    @property
-    def date_range(self) -> tuple[dt.date, dt.date]:
-        return dt.date.fromisoformat(self.meta["first"]), dt.date.fromisoformat(self.meta["last"])
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        if name.startswith("_") or name not in ACLED_TABLES:
-            raise AttributeError(name)
-        frames = self.__dict__["_frames"]
-        if name not in frames:
-            if name == "evidence":  # one row per event, the notes as the quote: built, not stored
-                ev = self.columns("events", ["event_id", "source_id", "summary"])
-                frames[name] = ev.rename(columns={"event_id": "record_id", "summary": "quote"})
-            else:
-                frames[name] = pd.read_parquet(self.__dict__["cache"] / f"{name}.parquet")
-        return frames[name]
-
-    def columns(self, name: str, cols: list[str]) -> pd.DataFrame:
-        """Some columns of a table (the loaded table when there is one; else only those columns
-        are read from Parquet — the events' notes are most of the file)."""
-        if name in self._frames:
-            return self._frames[name][cols]
-        return pd.read_parquet(self.cache / f"{name}.parquet", columns=cols)
-
-    def summaries(self, event_ids) -> dict:
-        """``{event_id: notes}`` for some events."""
-        ev = self.columns("events", ["event_id", "summary"])
-        ev = ev[ev["event_id"].isin(list(event_ids))]
-        return dict(zip(ev["event_id"].astype(object), ev["summary"].astype(object)))
-
-    @property
-    def tables(self) -> tuple[str, ...]:
-        return self._wanted
-
-    def __repr__(self) -> str:
-        return f"AcledDataset({paths.rel(self.data_dir)}: {self.meta['rows']} events)"
+TITLE = "Events in {region}, {first} to {last}"
+DESCRIPTION = ("The data are one ACLED-format CSV ({csv}: {n:,} events): each row is an event as ACLED codes it, "
+               "with ACLED's source field; sides are inferred from actor names and type codes, and nothing is "
+               "checked against an article.")
 
 
-def load(data_dir, tables=None) -> AcledDataset:
-    """Validate (cached) and return the dataset; tables are read on first use."""
+def summary(folder: Path) -> str:
+    ensure_valid(folder)  # builds the cache (and its metadata) once
+    meta = json.loads((cache_dir(folder) / "meta.json").read_text(encoding="utf-8"))
+    return f"ACLED file {meta['csv']}, {meta['rows']:,} events from {meta['first']} to {meta['last']}"
+
+
+def load(data_dir, tables=None) -> Dataset:
+    """Validate (cached) and return the dataset; tables are read from the Parquet cache on
+    first use (``evidence``: one row per event, the notes as the quote, built not stored)."""
     data_dir = ensure_valid(Path(data_dir))
-    unknown = [t for t in (tables or ()) if t not in ACLED_TABLES]
-    if unknown:
-        raise ValidationFailed([DataError(paths.rel(data_dir), f"unknown table '{t}'") for t in unknown])
-    return AcledDataset(data_dir, cache_dir(data_dir), tables)
+    cache = cache_dir(data_dir)
+    meta = json.loads((cache / "meta.json").read_text(encoding="utf-8"))
 
+    def read(name: str, cols=None) -> pd.DataFrame:
+        if name == "evidence":
+            ev = pd.read_parquet(cache / "events.parquet", columns=["event_id", "source_id", "summary"])
+            ev = ev.rename(columns={"event_id": "record_id", "summary": "quote"})
+            return ev if cols is None else ev[cols]
+        return pd.read_parquet(cache / f"{name}.parquet", columns=cols)
 
-def is_acled(ds) -> bool:
-    return getattr(ds, "kind", "") == "acled"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    first, last = dt.date.fromisoformat(meta["first"]), dt.date.fromisoformat(meta["last"])
+    countries = [COUNTRY_NAME.get(c, c) for c in meta.get("countries", [])]
+    region = " and ".join(countries) if 0 < len(countries) <= 2 else "the region"
+    day = lambda d: f"{d.day} {d:%B %Y}"  # noqa: E731
+    return Dataset(data_dir=data_dir, title=TITLE.format(region=region, first=day(first), last=day(last)),
+                   short_title=f"Events in {region}",
+                   region=region, period=(first, last),
+                   description=DESCRIPTION.format(csv=Path(meta["csv"]).name, n=meta["rows"]),
+                   has_quotes=False, has_claims=False, has_transfers=bool(meta.get("transfers", 0)),
+                   has_attribution=False, has_publication_dates=False, n_events=meta["rows"], reader=read)

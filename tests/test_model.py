@@ -1,18 +1,25 @@
-"""The loader: typed tables, validation first (cached), control lookups, wire copies."""
+"""The model through the curated adapter: typed tables, validation first (cached), the one
+control rule, wire copies; the adapter registry."""
 from __future__ import annotations
 
 import pytest
 
-from briefing import load as load_mod
-from briefing import paths
+from briefing import adapters, paths
+from briefing.adapters import curated as load_mod
+from briefing.adapters import load
 from briefing.errors import ValidationFailed
-from briefing.load import control_at, corroboration, independent_sources, load
+from briefing.model import control_table, corroboration, independent_sources, state_on
+
+
+def control_at(ds, date):
+    st = state_on(control_table(ds, coordinates=False), date)
+    return st[st["status_kind"] == "held"].set_index("place_id")
 from briefing.sources import pair_scores, seed_texts, wire_groups
 
 
 @pytest.fixture(scope="module")
 def ds():
-    return load()
+    return load("data")
 
 
 def test_types(ds):
@@ -20,14 +27,29 @@ def test_types(ds):
     assert str(ds.events["time_precision"].dtype) == "Int64"
     assert str(ds.claims["value"].dtype) == "Float64"
     assert ds.control["start"].isna().any()  # empty start = held before the period covered
-    assert set(ds.tables) == set(load_mod.TABLES)
+    assert ds.has_quotes and ds.has_claims and ds.has_transfers and ds.has_publication_dates
+    assert ds.period == (ds.events["date"].min().date(), ds.sources["published"].max().date())
 
 
-def test_subset_of_tables():
-    d = load(tables=["places"])
-    assert len(d.places) > 0
-    with pytest.raises(AttributeError):
-        d.events
+def test_subset_of_tables_read_first_others_on_use():
+    d = load("data", tables=["places"])
+    assert set(d.frames) == {"places"}
+    assert len(d.events) > 0 and "events" in d.frames
+
+
+def test_state_on_lost_taker_not_reported(ds):
+    st = state_on(control_table(ds, coordinates=False), "2017-10-20").set_index("place_id")
+    assert st.loc["hawija", "status_kind"] == "lost-unknown" and not st.loc["hawija", "is_held"]
+
+
+def test_unrecognised_folder_one_line_per_adapter(tmp_path):
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(ValidationFailed) as exc:
+        adapters.detect(tmp_path)
+    lines = [str(e) for e in exc.value.errors]
+    assert len(lines) == len(adapters.ADAPTERS)
+    assert any("not an ACLED folder" in m and "x.csv lacks event_id_cnty" in m for m in lines)
+    assert any("not a curated folder" in m and "datapackage.json" in m for m in lines)
 
 
 @pytest.mark.parametrize("date, expected", [

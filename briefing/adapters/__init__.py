@@ -1,0 +1,105 @@
+"""Source adapters: each turns one kind of source folder into the one model
+(:class:`briefing.model.Dataset`); nothing after them knows which source it was.
+
+The registry is :data:`ADAPTERS`, tried in order. An adapter is a module with
+
+* ``NAME`` — a short name for messages (``curated``, ``ACLED``);
+* ``recognise(folder) -> str | None`` — ``None`` when it reads this folder, else one line
+  saying why not (the files or columns it misses);
+* ``validate(folder) -> (errors, warnings)`` — every problem, one located
+  :class:`~briefing.errors.DataError` each; never raises for bad data;
+* ``ensure_valid(folder)`` — validate once per change (cached), raise
+  :class:`~briefing.errors.ValidationFailed` on errors;
+* ``load(folder, tables) -> Dataset`` — the model (tables read on first use);
+* ``summary(ds) -> str`` — what ``make validate`` prints on success.
+
+A new source is one small module with these names and one entry in :data:`ADAPTERS`.
+A folder that no adapter reads gets one line per adapter naming what is missing.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from .. import params as P
+from .. import paths
+from ..errors import DataError, ValidationFailed
+from ..model import Dataset
+from . import acled, curated
+
+#: The registry, in the order adapters are asked (the first that recognises a folder reads it).
+ADAPTERS: tuple[ModuleType, ...] = (acled, curated)
+
+
+def detect(folder) -> ModuleType:
+    """The adapter that reads ``folder``; else :class:`ValidationFailed` with one line per
+    adapter saying why it does not."""
+    folder = paths.resolve(folder, paths.DATA)
+    if not folder.is_dir():
+        raise ValidationFailed([DataError(paths.rel(folder), "data folder not found")])
+    reasons = []
+    for adapter in ADAPTERS:
+        why = adapter.recognise(folder)
+        if why is None:
+            return adapter
+        article = "an" if adapter.NAME[0] in "AEIOU" else "a"
+        reasons.append(DataError(paths.rel(folder), f"not {article} {adapter.NAME} folder: {why}"))
+    raise ValidationFailed(reasons)
+
+
+def validate(folder) -> tuple[list[DataError], list[DataError]]:
+    """``(errors, warnings)`` for a folder, whichever adapter reads it; never raises."""
+    try:
+        adapter = detect(folder)
+    except ValidationFailed as exc:
+        return exc.errors, []
+    return adapter.validate(paths.resolve(folder, paths.DATA))
+
+
+def ensure_valid(folder) -> Path:
+    folder = paths.resolve(folder, paths.DATA)
+    detect(folder).ensure_valid(folder)
+    return folder
+
+
+def load(folder, tables=None) -> Dataset:
+    """Validate (cached) and return the folder's dataset; ``tables`` limits what is read eagerly."""
+    folder = paths.resolve(folder, paths.DATA)
+    return detect(folder).load(folder, tables)
+
+
+def open(data_dir="data", as_of="", figures_dir="", tables=None, **extra) -> tuple[Dataset, P.Params]:
+    """The third cell of every notebook: check the common parameters, load the dataset
+    (validated) and resolve ``as_of`` against its period. Returns ``(ds, params)`` with
+    ``params.as_of`` a date."""
+    p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir, **extra)
+    ds = load(p.data_dir, tables)
+    return ds, P.Params(p.data_dir, ds.resolve_as_of(p.as_of), p.figures_dir, p.extra)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m briefing validate [--data-dir DIR]``: ``error:``/``warning:`` lines on
+    stderr; exit 2 on errors; on success one line saying what was read."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m briefing validate",
+                                     description="Validate a data folder (default: data/).")
+    parser.add_argument("--data-dir", default=os.environ.get("BRIEFING_DATA_DIR") or None,
+                        help="data folder (default: $BRIEFING_DATA_DIR, which make sets from DATA_DIR, else data/)")
+    args = parser.parse_args(argv)
+    folder = paths.resolve(args.data_dir, paths.DATA)
+    errors, warnings = validate(folder)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
+    if errors:
+        if len(errors) > 1:
+            print(f"{len(errors)} problems in {paths.rel(folder)}", file=sys.stderr)
+        return 2
+    adapter = detect(folder)
+    w = len(warnings)
+    print(f"ok: {adapter.summary(folder)} ({paths.rel(folder)})" + (f", {w} warning{'s' if w != 1 else ''}" if w else ""))
+    return 0

@@ -1,0 +1,129 @@
+"""The briefing's vocabulary: one family of date formatters and one side-label table.
+
+Every view and every figure writes dates and sides through this module, so "17 Oct 2017" is
+spelled one way everywhere and a new side needs one row here.
+
+Dates (``d`` is anything :class:`pandas.Timestamp` accepts; ``precision`` is the data's code:
+1 day, 2 week or a few days, 3 month or coarser):
+
+================================  ==========================  ===============================
+function                          example                     used for
+================================  ==========================  ===============================
+:func:`day`                       ``17 Oct 2017``             tables, captions, popups
+:func:`day_long`                  ``17 October 2017``         header, key findings
+:func:`at_precision`              ``17 Oct 2017`` / ``Oct     a date whose precision may be a
+                                  2017``                      month (maps, territory text)
+:func:`day_month`                 ``17 Oct`` / ``October``    key findings (year implied)
+:func:`label` (kind)              ``week of 23 Oct 2017``     the chronology table
+:func:`prose` (kind)              ``the week of 23 Oct 2017`` running text
+:func:`claim_date`                ``reported 3 Nov 2017``     claims (ACLED-style codes)
+================================  ==========================  ===============================
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+IS_SIDE = "islamic-state"
+
+#: One row per side (``actors.side``): the legend's short name, the long name for text and
+#: map layers, and the name in running text about places held.
+SIDES = {
+    "islamic-state": {"short": "IS", "long": "IS", "text": "IS"},
+    "syrian-government": {"short": "Syrian gov't", "long": "Syrian government forces",
+                          "text": "the Syrian government side"},
+    "iraqi-government": {"short": "Iraqi gov't", "long": "Iraqi government forces",
+                         "text": "the Iraqi government side"},
+    "us-backed": {"short": "US-backed (SDF)", "long": "US-backed forces", "text": "US-backed forces"},
+    "rebel": {"short": "rebels", "long": "rebel groups", "text": "rebels"},
+    "other": {"short": "other", "long": "other forces", "text": "others"},
+}
+
+
+def side(key: str, form: str = "long") -> str:
+    """A side's name in one of the forms of :data:`SIDES` (an unknown side: its key)."""
+    return SIDES.get(key, {}).get(form, str(key).replace("-", " "))
+
+
+def _ts(d) -> pd.Timestamp:
+    return pd.Timestamp(d).normalize()
+
+
+def day(d) -> str:
+    """``17 Oct 2017`` (empty for a missing date)."""
+    if d is None or pd.isna(d):
+        return ""
+    d = pd.Timestamp(d)
+    return f"{d.day} {d:%b %Y}"
+
+
+def day_long(d) -> str:
+    """``17 October 2017``."""
+    d = pd.Timestamp(d)
+    return f"{d.day} {d:%B %Y}"
+
+
+def at_precision(d, precision=1) -> str:
+    """``17 Oct 2017``; a date known only to the month (precision 3) reads ``Oct 2017``."""
+    d = pd.Timestamp(d)
+    if precision is not None and pd.notna(precision) and int(precision) >= 3:
+        return f"{d:%b %Y}"
+    return day(d)
+
+
+def day_month(d, precision=1) -> str:
+    """``17 Oct`` for a day, ``October`` for precision 3 (the year is implied by the text)."""
+    d = pd.Timestamp(d)
+    return f"{d:%B}" if int(precision) == 3 else f"{d.day} {d:%b}"
+
+
+def label(d, kind: str) -> str:
+    """How a table writes a date of each precision kind (day/week/month/year)."""
+    d = _ts(d)
+    if kind == "day":
+        return day(d)
+    if kind == "week":
+        monday = d - pd.Timedelta(days=d.weekday())
+        return f"week of {day(monday)}"
+    if kind == "month":
+        return f"{d:%b %Y} (month)"
+    return f"{d.year} (year)"
+
+
+def prose(d, kind: str) -> str:
+    """A date in running text: ``17 Oct 2017``, ``the week of 23 Oct 2017``, ``July 2017``, ``2014``."""
+    d = _ts(d)
+    if kind == "day":
+        return day(d)
+    if kind == "week":
+        return "the " + label(d, kind)
+    if kind == "month":
+        return f"{d:%B %Y}"
+    return str(d.year)
+
+
+def claim_date(when, precision=None) -> str:
+    """A claim's date at its precision: 1 day, 2 the reporting date, 3 month or year
+    (1 January with precision 3 is a year)."""
+    if when is None:
+        return ""
+    try:
+        prec = int(float(precision)) if precision is not None and not pd.isna(precision) else 1
+    except (TypeError, ValueError):
+        prec = 1
+    if prec >= 3:
+        return f"{when.year}" if (when.month, when.day) == (1, 1) else f"{when:%B %Y}"
+    text = day(when)
+    return text if prec == 1 else f"reported {text}"
+
+
+def span_title(lo, hi) -> str:
+    """``1 Jul – 17 Nov 2017`` (the year once when both ends share it)."""
+    lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+    first = f"{lo.day} {lo:%b}" if lo.year == hi.year else day(lo)
+    return f"{first} – {day(hi)}"
+
+
+def names(items: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
