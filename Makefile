@@ -12,8 +12,9 @@ SHELL       := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 # Notebooks are independent: run two at a time (the machine has two cores), lines kept whole.
-# Not for `make lab`: output sync would hold JupyterLab's URL and token until it exits.
-ifeq ($(filter lab,$(MAKECMDGOALS)),)
+# Not for `make lab` (output sync would hold its URL and token until Lab exits) nor `make bench`
+# (it would hold every figure until the end).
+ifeq ($(filter lab bench,$(MAKECMDGOALS)),)
 MAKEFLAGS   += --jobs=2 --output-sync=line --no-print-directory
 else
 MAKEFLAGS   += --output-sync=none --no-print-directory

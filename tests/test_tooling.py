@@ -95,7 +95,7 @@ def test_lab_refuses_a_bad_port_in_one_line(tmp_path):
 def test_lab_output_is_not_synced():
     # make holds a recipe's output until it ends under --output-sync; Lab never ends by itself
     text = (paths.ROOT / "Makefile").read_text()
-    block = re.search(r"ifeq \(\$\(filter lab,\$\(MAKECMDGOALS\)\),\)\n(.*?)\nelse\n(.*?)\nendif", text, re.S)
+    block = re.search(r"ifeq \(\$\(filter lab bench,\$\(MAKECMDGOALS\)\),\)\n(.*?)\nelse\n(.*?)\nendif", text, re.S)
     assert block and "--output-sync=line" in block.group(1) and "--output-sync=none" in block.group(2)
 
 
