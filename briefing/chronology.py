@@ -62,7 +62,7 @@ from matplotlib.transforms import Bbox
 from . import figures, render
 from . import params as P
 from .errors import ParameterError
-from .model import Dataset, wire_group
+from .model import OUTLET, Dataset, attribution_phrase, wire_group
 from .sources import independent_count
 from .words import day, label as date_label, prose as prose_date, side, span_title
 
@@ -247,6 +247,7 @@ def select(ds, window: Window) -> Selection:
             "sources": "; ".join(labels[s] for s in sids),
             "n_sources": len(sids),
             "n_independent": independent_count(zip(quotes["source_id"], quotes["quote"]), groups),
+            "says_who": _says_who(quotes),
         })
     ann = pd.DataFrame(rows)
     start, end = _ts(window.start), _ts(window.end)
@@ -269,6 +270,24 @@ def select(ds, window: Window) -> Selection:
     )
 
 
+def _says_who(quotes: pd.DataFrame) -> str:
+    """Who asserts an event in its visible evidence rows: named claimants with their verb
+    ("Syria's army announced"), then the sources that state it in their own voice."""
+    if "asserted_by" not in quotes.columns:
+        return ""
+    named, own = [], []
+    for sid, by, verb in zip(quotes["source_id"], quotes["asserted_by"], quotes["verb"]):
+        if isinstance(by, str) and by and by != OUTLET:
+            p = attribution_phrase(by, verb, sid) + f" ({sid})"
+            if p not in named:
+                named.append(p)
+        elif sid not in own:
+            own.append(sid)
+    if own:
+        named.append("stated by " + ", ".join(own))
+    return "; ".join(named)
+
+
 # --------------------------------------------------------------------------- table
 def table_frame(events: pd.DataFrame) -> pd.DataFrame:
     """The chronology table's rows (plain text; escaped by :func:`render.table`)."""
@@ -280,6 +299,7 @@ def table_frame(events: pd.DataFrame) -> pd.DataFrame:
         "Sources": [
             f"{', '.join(ids)} ({n} indep.)" for ids, n in zip(events["source_ids"], events["n_independent"])
         ],
+        **({"Who says so": events["says_who"]} if "says_who" in events and events["says_who"].astype(bool).any() else {}),
     })
 
 
@@ -301,6 +321,7 @@ def table_csv(events: pd.DataFrame) -> pd.DataFrame:
         "source_ids": events["source_ids"].map(" ".join),
         "n_sources": events["n_sources"],
         "n_independent": events["n_independent"],
+        "says_who": events["says_who"] if "says_who" in events else "",
     })
 
 
@@ -853,6 +874,8 @@ def annotate(ds, shown: pd.DataFrame, summaries: dict | None = None) -> pd.DataF
         "style": np.where(gained, "gained", "none"), "colour": colour,
         "source_ids": sid.map(outlet).fillna("").map(lambda s: [s]), "sources": sid.map(outlet).fillna(""),
         "n_sources": 1, "n_independent": 1,
+        # the model's attribution for a source without quotes: its outlet's own voice
+        "says_who": sid.map(outlet).fillna("").map(lambda o: f"according to {o}" if o else ""),
     })
     order = ["span_start", "date", "lane", "event_id"]
     return out.sort_values(order, kind="stable").reset_index(drop=True)

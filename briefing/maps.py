@@ -45,6 +45,8 @@ UNKNOWN_COLOUR = figures.SIDE_COLOURS["other"]
 
 
 def colour(row) -> str:
+    if row.get("force") == "last-reported":  # not drawn as held past its last report
+        return UNKNOWN_COLOUR
     if row["side"] == IS_SIDE:
         return figures.SIDE_COLOURS[IS_SIDE]
     if row.get("force") == "unknown" or pd.isna(row.get("controller")):

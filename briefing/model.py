@@ -13,6 +13,16 @@ it knows which source it was. A dataset is
   ``has_attribution`` (who asserts each record), ``has_publication_dates`` (when each source
   was published, so ``as_of`` can mean "as known then").
 
+**Attribution** (issue 16) lives on the evidence rows, so that it is per source and follows
+what is known on a date: ``evidence.asserted_by`` is :data:`OUTLET` when the source states the
+record in its own voice, else the claimant as the source names it ("the Observatory", "Syria's
+army"); ``evidence.verb`` is the verb as printed ("announced", "said", "according to";
+"reported" for the outlet); ``evidence.asserted_by_id`` the claimant's actor id where it is one;
+``evidence.supports`` the record's fields the quote supports (``|``-separated). An adapter
+without quotes fills them too: ACLED's ``source`` column is the source's outlet, so its rows are
+:data:`OUTLET` / "reported" (shown as "according to <source>"). :func:`attribution` gives the
+phrases views show.
+
 The model also holds the rules that are about the data rather than about a view, so each
 exists once: the ``as_of`` range (:meth:`Dataset.resolve_as_of`), who held a place on a date
 (:func:`state_on`), and how many independent sources back a record (:func:`corroboration`).
@@ -29,6 +39,9 @@ import pandas as pd
 from . import params as P
 from . import paths
 from .words import IS_SIDE
+
+#: ``evidence.asserted_by`` for a source that states the record in its own voice
+OUTLET = "outlet"
 
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
 
@@ -114,6 +127,49 @@ def corroboration(ds: Dataset) -> pd.DataFrame:
                        "n_sources": "Int64", "n_independent": "Int64"})
 
 
+# --------------------------------------------------------------------------- attribution
+def attribution_phrase(asserted_by, verb, source_label: str) -> str:
+    """Who asserts a record, as a phrase: "Syria's army announced", "according to the US-led
+    coalition", or, for the source's own voice, "according to <source_label>"."""
+    by = "" if asserted_by is None or asserted_by is pd.NA or str(asserted_by) in ("", "nan") else str(asserted_by)
+    v = "" if verb is None or verb is pd.NA or str(verb) in ("", "nan") else str(verb)
+    if not by or by == OUTLET:
+        return f"according to {source_label}"
+    if v == "according to":
+        return f"according to {by}"
+    return f"{by[0].upper() + by[1:]} {v or 'said'}"
+
+
+def attribution(ds: Dataset, source_label: Callable[[str], str] | None = None) -> dict[str, list[str]]:
+    """``{record_id: [phrase, …]}``: one phrase per distinct claimant (named claimants first,
+    then the sources that state the record in their own voice, merged into one phrase), in the
+    order of the evidence rows. ``source_label(source_id)`` names a source (default: its outlet,
+    or its id when the outlet is not named)."""
+    ev = ds.evidence
+    if "asserted_by" not in ev.columns:
+        return {}
+    outlets = dict(zip(ds.sources["source_id"], ds.sources["outlet"].astype(object)))
+    if source_label is None:
+        def source_label(sid):  # noqa: E306
+            o = outlets.get(sid)
+            return str(o) if isinstance(o, str) and o and not o.startswith("not named") else str(sid)
+    out: dict[str, list[str]] = {}
+    own: dict[str, list[str]] = {}
+    for rid, sid, by, verb in zip(ev["record_id"], ev["source_id"], ev["asserted_by"], ev["verb"]):
+        if isinstance(by, str) and by and by != OUTLET:
+            p = attribution_phrase(by, verb, "")
+            if p not in out.setdefault(rid, []):
+                out[rid].append(p)
+        else:
+            lab = source_label(sid)
+            if lab not in own.setdefault(rid, []):
+                own[rid].append(lab)
+    for rid, labs in own.items():
+        out.setdefault(rid, []).append("according to " + " and ".join(labs) if len(labs) <= 2
+                                       else "according to " + ", ".join(labs[:-1]) + " and " + labs[-1])
+    return out
+
+
 # --------------------------------------------------------------------------- control
 def control_table(ds: Dataset, coordinates: bool = True) -> pd.DataFrame:
     """Control periods joined with the controller's name and side and the place's name and
@@ -137,7 +193,24 @@ def control_table(ds: Dataset, coordinates: bool = True) -> pd.DataFrame:
         out = out.merge(g, on="place_id", how="left", validate="many_to_one")
     out["side"] = out["side"].fillna("other")
     out["controller_name"] = out["controller_name"].fillna(out["controller"])
+    last = last_reports(ds)
+    out["last_reported"] = pd.to_datetime(out["control_id"].map(lambda c: last.get(c, (pd.NaT, None))[0]))
+    out["last_source"] = out["control_id"].map(lambda c: last.get(c, (pd.NaT, None))[1]).astype(object)
     return out.reset_index(drop=True)
+
+
+def last_reports(ds: Dataset) -> dict[str, tuple[pd.Timestamp, str]]:
+    """``{record_id: (publication date, source_id)}`` of the latest source backing each record
+    (empty when the source has no publication dates)."""
+    if not ds.has_publication_dates:
+        return {}
+    pub = dict(zip(ds.sources["source_id"], pd.to_datetime(ds.sources["published"])))
+    out: dict[str, tuple[pd.Timestamp, str]] = {}
+    for rid, sid in zip(ds.evidence["record_id"], ds.evidence["source_id"]):
+        d = pub.get(sid, pd.NaT)
+        if pd.notna(d) and (rid not in out or (d, sid) > out[rid]):
+            out[rid] = (d, sid)
+    return out
 
 
 def state_on(table: pd.DataFrame, date) -> pd.DataFrame:
@@ -149,11 +222,19 @@ def state_on(table: pd.DataFrame, date) -> pd.DataFrame:
     wins. A place whose last period ended with no successor (the source does not say who took
     it, e.g. Hawija) is *lost, taker not reported*: ``status_kind`` "lost-unknown", side
     "other", dated by the end of that period. ``is_held`` marks places held by IS.
+    **Last reported, not held forever**: a period that no source closes (empty ``end``) is held
+    only up to its last supporting report (``last_reported``, the latest publication date among
+    its evidence rows); after that its ``status_kind`` is "last-reported" (not held: ``is_held``
+    false, not counted as held, drawn and worded as "last reported <date> (source)"). Sources
+    without publication dates have no ``last_reported`` and no such cut.
     ``table``: :func:`control_table` (or any frame with its columns)."""
     d = pd.Timestamp(date)
     active = table[(table["start"].isna() | (table["start"] <= d)) & (table["end"].isna() | (d < table["end"]))]
     held = (active.sort_values(["place_id", "start"], na_position="first", kind="stable")
             .groupby("place_id", sort=True).tail(1).assign(status_kind="held"))
+    if "last_reported" in held.columns:
+        stale = held["end"].isna() & held["last_reported"].notna() & (held["last_reported"] < d)
+        held.loc[stale, "status_kind"] = "last-reported"
     ended = table[~table["place_id"].isin(held["place_id"]) & table["end"].notna() & (table["end"] <= d)]
     ended = ended.sort_values(["place_id", "end"], kind="stable").groupby("place_id", sort=True).tail(1)
     lost = ended.assign(status_kind="lost-unknown", controller=pd.NA, controller_name="taker not reported",

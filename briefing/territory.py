@@ -35,7 +35,7 @@ from . import figures, paths, render
 from . import params as P
 from .errors import ParameterError
 from .figures import EQUAL_AREA
-from .model import Dataset, control_table, state_on
+from .model import Dataset, attribution_phrase, control_table, state_on
 from .words import IS_SIDE, at_precision as long_date, day as day_text, side as side_name
 MAIN_KINDS = ("city", "town")
 #: radius of the disc drawn/used around a place, by ``geo_precision`` (1 town, 2 near/part
@@ -85,7 +85,7 @@ def pick_quote(evidence: list, on: pd.Timestamp, as_of: pd.Timestamp, latest: bo
     known = [r for r in evidence if pd.notna(r[0]) and r[0] <= as_of]
     before = [r for r in known if r[0] <= on]
     chosen = (before[-1] if latest else before[0]) if before else (known[0] if known else None)
-    return (chosen[2], chosen[3]) if chosen else None
+    return (chosen[2], chosen[3], chosen[1]) if chosen else None
 
 
 # --------------------------------------------------------------------------- key dates
@@ -150,6 +150,10 @@ def status_text(rec: dict, on: pd.Timestamp, last_reported: pd.Timestamp | None)
         return f"Lost by IS in {long_date(rec['start'], rec.get('start_precision'))} (taker not reported)"
     who = rec.get("controller_name") or rec.get("controller")
     extent_note = EXTENT_TEXT.get(rec.get("extent"), "") if isinstance(rec.get("extent"), str) else ""
+    if rec["status_kind"] == "last-reported":  # the one rule: model.state_on
+        src = rec.get("last_source")
+        return (f"Last reported {long_date(rec['last_reported'])}" + (f" ({src})" if isinstance(src, str) else "")
+                + f": held by {who}{extent_note}; no later report")
     if rec["side"] == IS_SIDE:
         text = f"Held by {who}{extent_note}"
         if last_reported is not None and pd.notna(last_reported) and last_reported < on:
@@ -188,6 +192,9 @@ def place_states(ds, table: pd.DataFrame, dates: list, as_of) -> pd.DataFrame:
                 sid = quote[0]
                 s = srcs.loc[sid]
                 source = f"{sid}: \u201c{s['headline']}\u201d ({pd.Timestamp(s['published']).date().isoformat()})"
+                if "asserted_by" in ds.evidence.columns:  # who says so, in this quote
+                    e = ds.evidence.iloc[quote[2]]
+                    source = f"{source}; {attribution_phrase(e['asserted_by'], e['verb'], sid)}"
             gp = int(rec["geo_precision"])
             rows.append({
                 "step": step, "date": on.date().isoformat(), "place_id": rec["place_id"], "name": rec["name"],
@@ -195,7 +202,8 @@ def place_states(ds, table: pd.DataFrame, dates: list, as_of) -> pd.DataFrame:
                 "zone_km": ZONE_RADIUS_KM.get(gp, 0.0), "controller": rec.get("controller"),
                 "controller_name": rec.get("controller_name"), "side": rec["side"],
                 "is_held": bool(rec["is_held"]), "extent": rec.get("extent"),
-                "status": status_text(rec, on, last), "event": event, "event_date": event_date,
+                "status": status_text(rec, on, last), "status_kind": rec["status_kind"],
+                "event": event, "event_date": event_date,
                 "precision": precision, "quote": quote[1] if quote else "", "source": source,
                 "control_id": rid,
             })
@@ -205,7 +213,10 @@ def place_states(ds, table: pd.DataFrame, dates: list, as_of) -> pd.DataFrame:
 
 
 def force_key(row) -> str:
-    """The web map's layer for a row: IS (and affiliates), else the controller's side."""
+    """The web map's layer for a row: places past their last report, IS (and affiliates), else
+    the controller's side."""
+    if row.get("status_kind") == "last-reported":
+        return "last-reported"
     if row["side"] == IS_SIDE:
         return IS_SIDE
     if pd.isna(row.get("controller")):
@@ -217,13 +228,15 @@ def force_labels(states: pd.DataFrame, ds) -> dict[str, str]:
     """Layer-control labels: "Held by IS", "Taken by <side> (<controllers>)" in a fixed order."""
     from .figures import SIDE_COLOURS
 
-    order = list(SIDE_COLOURS) + ["unknown"]
+    order = list(SIDE_COLOURS) + ["unknown", "last-reported"]
     labels = {}
     for key in sorted(set(states["force"]), key=lambda k: (order.index(k) if k in order else 99, k)):
         if key == IS_SIDE:
             labels[key] = "Held by IS and its affiliate"
         elif key == "unknown":
             labels[key] = "Lost by IS, taker not reported"
+        elif key == "last-reported":
+            labels[key] = "Last reported earlier, no later report"
         else:
             names = sorted(set(states.loc[states["force"] == key, "controller_name"].dropna()))
             labels[key] = f"Held by {side_name(key)} ({', '.join(names)})"

@@ -853,9 +853,20 @@ def check_wire_groups(c: _Ctx) -> list[DataError]:
     return errs
 
 
+def check_provenance(c: _Ctx) -> list[DataError]:
+    """Attribution, field support and field coverage (:mod:`briefing.provenance`)."""
+    from . import provenance
+
+    errs = []
+    for check in provenance.CHECKS:
+        errs += check(c.f, c.t)
+    return errs
+
+
 CHECKS: tuple[Callable[[_Ctx], list[DataError]], ...] = (
     check_seed_sums, check_aliases, check_references, check_evidence_coverage, check_quotes,
     check_dates, check_ranges, check_control, check_wire_groups,
+    check_provenance,
 )
 
 

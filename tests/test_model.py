@@ -14,6 +14,8 @@ from briefing.model import control_table, corroboration, independent_sources, st
 def control_at(ds, date):
     st = state_on(control_table(ds, coordinates=False), date)
     return st[st["status_kind"] == "held"].set_index("place_id")
+import pandas as pd
+from briefing.model import attribution
 from briefing.sources import pair_scores, seed_texts, wire_groups
 
 
@@ -42,6 +44,32 @@ def test_state_on_lost_taker_not_reported(ds):
     assert st.loc["hawija", "status_kind"] == "lost-unknown" and not st.loc["hawija", "is_held"]
 
 
+def test_state_on_last_reported_not_held_forever(ds):
+    """A period no source closes is held up to its last supporting report, then "last reported"."""
+    table = control_table(ds, coordinates=False)
+    row = table.set_index("control_id").loc["ct-raqqa-sdf"]
+    assert pd.isna(row["end"]) and row["last_reported"] == pd.Timestamp("2017-11-03") and row["last_source"] == "s002"
+    on_report = state_on(table, "2017-11-03").set_index("place_id").loc["raqqa"]
+    after = state_on(table, "2017-11-04").set_index("place_id").loc["raqqa"]
+    assert on_report["status_kind"] == "held"
+    assert after["status_kind"] == "last-reported" and after["controller"] == "sdf"
+    # an IS-held place past its last report is not counted as held
+    oil = state_on(table, "2017-11-17").set_index("place_id").loc["deir-ezzor-is-oilfield"]
+    assert oil["status_kind"] == "last-reported" and not oil["is_held"]
+    # nothing is "held" on a date after the last report of its period
+    for day in pd.date_range("2017-10-01", "2017-11-17"):
+        st = state_on(table, day)
+        held = st[st["status_kind"] == "held"]
+        assert (held["end"].notna() | held["last_reported"].isna() | (held["last_reported"] >= day)).all()
+
+
+def test_attribution_phrases(ds):
+    a = attribution(ds)
+    assert "Syria's army announced" in a["ev-2017-11-03-deir-ezzor-city-recaptured"]
+    assert a["ev-2017-11-04-sdf-gains"] == ["The observatory said"]
+    assert a["ev-2017-10-17-raqqa-captured"] == ["according to s002 and s003"]
+
+
 def test_unrecognised_folder_one_line_per_adapter(tmp_path):
     (tmp_path / "x.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValidationFailed) as exc:
@@ -54,7 +82,7 @@ def test_unrecognised_folder_one_line_per_adapter(tmp_path):
 
 @pytest.mark.parametrize("date, expected", [
     ("2017-11-04", {"albu-kamal": "is", "rawa": "is", "deir-ezzor-city": "syrian-army",
-                    "al-qaim": "iraqi-forces", "raqqa": "sdf", "husaybah-border-post": "iraqi-forces"}),
+                    "al-qaim": "iraqi-forces", "husaybah-border-post": "iraqi-forces"}),
     ("2017-11-02", {"deir-ezzor-city": "is", "al-qaim": "is", "raqqa": "sdf"}),
     ("2017-11-09", {"albu-kamal": "syrian-army", "rawa": "is"}),
     ("2017-11-17", {"rawa": "iraqi-forces", "rawa-surrounding-desert": "is", "yarmuk-camp": "is"}),

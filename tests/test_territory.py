@@ -38,15 +38,18 @@ def test_state_after_17_november(ctx, table):
     h = held(table, ctx.ds, "2017-11-17")
     assert not h["rawa"] and not h["albu-kamal"]
     # the holdouts the articles list are still IS-held
-    for pid in ("deir-ezzor-desert-villages", "yarmuk-camp", "hajar-aswad", "homs-small-areas", "jkbw-area-daraa"):
+    for pid in ("deir-ezzor-desert-villages", "yarmuk-camp", "hajar-aswad", "homs-small-areas"):
         assert h[pid], pid
+    # ... but a holdout no article after 9 November mentions is only "last reported" then
+    assert not h["jkbw-area-daraa"]
 
 
 def test_key_dates_from_data(table):
     kd = [k.date for k in T.key_dates(table, "2017-11-17")]
     assert kd == [dt.date(2017, 10, 16), dt.date(2017, 10, 17), dt.date(2017, 11, 3), dt.date(2017, 11, 9),
                   dt.date(2017, 11, 17)]
-    assert [k.date for k in T.key_dates(table, "2017-11-04")][-1] == dt.date(2017, 11, 3)
+    # on 4 November no town changed hands, but reports lapsed (Raqqa, last reported 3 November)
+    assert [k.date for k in T.key_dates(table, "2017-11-04")][-2:] == [dt.date(2017, 11, 3), dt.date(2017, 11, 4)]
 
 
 def test_default_as_of_is_latest_publication(ctx):

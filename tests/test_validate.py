@@ -87,8 +87,39 @@ BREAKERS = {
                                          "is at 'al-qaim', not 'rawa'"),
     "event-starts-no-period": lambda dc: _orphan_change(dc),
     "loss-ends-no-period": lambda dc: _orphan_loss(dc),
+    # --- provenance (issue 16): attribution, field support, field coverage ----------------------
+    "attribution-not-in-quote": lambda dc: cell(dc, "evidence", "ev-2017-11-04-sdf-gains", "asserted_by", "the army",
+                                                "asserted_by 'the army' does not occur in the quote"),
+    "attribution-verb": lambda dc: cell(dc, "evidence", "ev-2017-11-04-sdf-gains", "verb", "announced",
+                                        "verb 'announced' does not occur in the quote"),
+    "attribution-outlet-verb": lambda dc: cell(dc, "evidence", "ev-2003-us-invasion-of-iraq", "verb", "said",
+                                               "the outlet's own voice is 'reported'"),
+    "supports-date": lambda dc: cell(dc, "evidence", "ev-2017-11-04-sdf-gains", "supports", "place|actor|date",
+                                     "does not support 'date' of 'ev-2017-11-04-sdf-gains'", "no date expression"),
+    "supports-place": lambda dc: _place_not_named(dc),
+    "supports-no-actor": lambda dc: cell(dc, "evidence", "ev-2011-03-syrian-war-begins", "supports", "date|actor",
+                                         "does not support 'actor'", "the record has no actor"),
+    "supports-value": lambda dc: _value_not_printed(dc),
+    "coverage-missing": lambda dc: cell(dc, "events", "ev-2017-10-hawija-lost", "not_reported", "",
+                                        "'actor' of 'ev-2017-10-hawija-lost' has no supporting quote"),
+    "not-reported-form": lambda dc: cell(dc, "events", "ev-2017-10-hawija-lost", "not_reported", "actor because nobody says",
+                                         "pattern"),
     "wire-group": lambda dc: cell(dc, "sources", "s001", "wire_group", "s001", "disagrees with near-duplicate detection ('s000')"),
 }
+
+
+def _place_not_named(dc):
+    # the Observatory's sentence names Deir Ezzor, not Raqqa
+    dc.set("events", "ev-2017-11-04-sdf-gains", "place_id", "raqqa")
+    return [dc.file("evidence"), f"row {dc.row_of('evidence', 'ev-2017-11-04-sdf-gains')}", "column 'supports'",
+            "does not support 'place' of 'ev-2017-11-04-sdf-gains'", "names no alias of place 'raqqa'"]
+
+
+def _value_not_printed(dc):
+    # the articles print "four members of the same family"; 5 is not printed
+    dc.set("claims", "cl-air-strike-deaths", "value", "5")
+    return [dc.file("evidence"), f"row {dc.row_of('evidence', 'cl-air-strike-deaths')}", "column 'supports'",
+            "does not support 'value' of 'cl-air-strike-deaths'", "does not print the value (5"]
 
 
 def _swap_source_ids(dc):
@@ -224,3 +255,14 @@ def test_cli_missing_folder_no_traceback(tmp_path):
     r = _cli("--data-dir", str(tmp_path / "nope"))
     assert r.returncode != 0 and "Traceback" not in r.stdout + r.stderr
     assert "data folder not found" in r.stderr
+
+
+def test_support_table_printed_by_validate():
+    """`python -m briefing validate --supports` prints one line per record and no missing field."""
+    out = subprocess.run([sys.executable, "-m", "briefing", "validate", "--supports"], cwd=paths.ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert lines[0].split()[:6] == ["record", "date", "place", "actor", "controller", "value"]
+    hawija = next(line for line in lines if line.startswith("ev-2017-10-hawija-lost "))
+    assert "not reported" in hawija and "rows " in hawija
+    assert ", 0 missing" in out

@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Validate a data folder (default: data/).")
     parser.add_argument("--data-dir", default=os.environ.get("BRIEFING_DATA_DIR") or None,
                         help="data folder (default: $BRIEFING_DATA_DIR, which make sets from DATA_DIR, else data/)")
+    parser.add_argument("--supports", action="store_true",
+                        help="also print the field-by-field support table (which evidence rows support each "
+                             "record's date, place, actor, controller and value; curated folders)")
     args = parser.parse_args(argv)
     folder = paths.resolve(args.data_dir, paths.DATA)
     errors, warnings = validate(folder)
@@ -100,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(errors)} problems in {paths.rel(folder)}", file=sys.stderr)
         return 2
     adapter = detect(folder)
+    if args.supports and hasattr(adapter, "support_table"):
+        print(adapter.support_table(folder))
     w = len(warnings)
     print(f"ok: {adapter.summary(folder)} ({paths.rel(folder)})" + (f", {w} warning{'s' if w != 1 else ''}" if w else ""))
     return 0

@@ -126,6 +126,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError, ValidationFailed
+from .. import model
 from ..model import Dataset
 
 NAME = "ACLED"
@@ -779,6 +780,9 @@ def load(data_dir, tables=None) -> Dataset:
         if name == "evidence":
             ev = pd.read_parquet(cache / "events.parquet", columns=["event_id", "source_id", "summary"])
             ev = ev.rename(columns={"event_id": "record_id", "summary": "quote"})
+            # ACLED's ``source`` column names who reports each event: it is the source row's
+            # outlet, so every row is "the outlet's own voice" (model.OUTLET), verb "reported".
+            ev = ev.assign(asserted_by=model.OUTLET, asserted_by_id=pd.NA, verb="reported", supports="context")
             return ev if cols is None else ev[cols]
         return pd.read_parquet(cache / f"{name}.parquet", columns=cols)
 
@@ -791,4 +795,4 @@ def load(data_dir, tables=None) -> Dataset:
                    region=region, period=(first, last),
                    description=DESCRIPTION.format(csv=Path(meta["csv"]).name, n=meta["rows"]),
                    has_quotes=False, has_claims=False, has_transfers=bool(meta.get("transfers", 0)),
-                   has_attribution=False, has_publication_dates=False, n_events=meta["rows"], reader=read)
+                   has_attribution=True, has_publication_dates=False, n_events=meta["rows"], reader=read)

@@ -39,7 +39,7 @@ DESCRIPTION = ("Every row was transcribed by hand from five news articles (copie
 
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
 CACHE_DIR = paths.BUILD / "cache" / "validated"
-_VALIDATOR_SOURCES = ("validate.py", "sources.py", "errors.py", "paths.py", "geocode.py")
+_VALIDATOR_SOURCES = ("validate.py", "provenance.py", "sources.py", "errors.py", "paths.py", "geocode.py")
 _CODE_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -140,6 +140,15 @@ def summary(folder: Path) -> str:
     return f"{files} files, {rows} rows valid"
 
 
+def support_table(folder: Path) -> str:
+    """The field-by-field support table (:func:`briefing.provenance.support_table`)."""
+    from .. import provenance
+    from .. import validate as v
+
+    tables, _, _ = v.read_tables(folder)
+    return provenance.support_table({k: t.dicts() for k, t in tables.items()})
+
+
 def load(data_dir: Path, tables=None) -> Dataset:
     """Validate ``data_dir`` and return its dataset; ``tables`` are read now, others on first use."""
     data_dir = ensure_valid(data_dir)
@@ -171,5 +180,5 @@ def load(data_dir: Path, tables=None) -> Dataset:
     return Dataset(data_dir=data_dir, title=TITLE, short_title="IS territory, Syria and Iraq",
                    region="Syria and Iraq", period=period,
                    description=DESCRIPTION, has_quotes=True, has_claims=True, has_transfers=True,
-                   has_attribution=False, has_publication_dates=True, n_events=len(events),
+                   has_attribution=True, has_publication_dates=True, n_events=len(events),
                    reader=read, frames=frames)
