@@ -5,7 +5,7 @@
 #
 # The graph follows real files: requirements → .venv; data + package + notebook → executed
 # notebook (+ figures) → reports. A no-op `make report` does nothing. Parameters:
-#   make report DATA_DIR=data AS_OF=2017-11-05 REPORT_DIR=reports
+#   make report DATA_DIR=data AS_OF=2017-11-05 REPORT_DIR=reports COMPARE=tests/fixtures/ucdp
 # Every recipe calls .venv/bin/python directly (no `source activate`: each line is a new shell).
 
 SHELL       := /bin/bash
@@ -33,6 +33,7 @@ SETUP_TEST  := $(VENV)/.setup-test
 DATA_DIR    ?= data
 AS_OF       ?=
 REPORT_DIR  ?= reports
+COMPARE     ?=
 # Parameters are data, never code. $(value …) takes each as typed, unexpanded (so even
 # `$(shell …)` in a value stays text), and `export` hands it to Python in the environment.
 # No recipe line below contains a parameter: Python reads BRIEFING_* and checks every value in
@@ -40,9 +41,11 @@ REPORT_DIR  ?= reports
 override DATA_DIR   := $(value DATA_DIR)
 override AS_OF      := $(value AS_OF)
 override REPORT_DIR := $(value REPORT_DIR)
+override COMPARE    := $(value COMPARE)
 export BRIEFING_DATA_DIR   := $(DATA_DIR)
 export BRIEFING_AS_OF      := $(AS_OF)
 export BRIEFING_REPORT_DIR := $(REPORT_DIR)
+export BRIEFING_COMPARE    := $(COMPARE)
 
 # REPORT_DIR becomes a make target name, and make cannot quote: a value with whitespace or one of
 # these characters takes no part in the graph; `make report` then only runs the check, which
@@ -67,7 +70,7 @@ NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
 # One digest per input (briefing.params.INPUTS), rewritten only when the input changes: make
 # tracks the data through these files, so a DATA_DIR may hold any character, and deleting or
 # adding a data file is noticed (a timestamp cannot show a deletion).
-INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap
+INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap compare
 INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 
 .PHONY: help setup setup-lab setup-test report notebooks validate geocode geocode-check test refresh lab bench clean lock
@@ -77,7 +80,7 @@ INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s PORT=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR" "$$BRIEFING_PORT"
+	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s COMPARE=%s PORT=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR" "$${BRIEFING_COMPARE:-<none>}" "$$BRIEFING_PORT"
 
 setup: $(SETUP) ## Create .venv and install the 'report' group (make lab / make test add theirs)
 setup-lab: $(SETUP_LAB)

@@ -149,6 +149,7 @@ def step_params() -> int:
     write_if_changed(bp.params_file, json.dumps(bp.notebook_params(), indent=1, sort_keys=True) + "\n")
     for name, digest in P.input_digests(bp.data_dir).items():
         write_if_changed(bp.inputs_dir / f"{name}.sha256", digest + "\n")
+    write_if_changed(bp.inputs_dir / "compare.sha256", P.compare_digest(bp.compare) + "\n")
     # the per-notebook input lists the Makefile includes: written after every check, like the rest
     notebooks = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     write_if_changed(bp.build_dir / "notebook-data.mk",
@@ -177,6 +178,14 @@ def step_validate(params: dict, stamp: Path | None = None, facts: Path | None = 
         for err in exc.errors:
             print(f"error: {err}", file=sys.stderr)
         return 2
+    compare = P.compare_folder(params.get("compare"), folder)
+    if compare is not None:  # the dataset to corroborate against is checked here too, before any notebook
+        try:
+            adapters.ensure_valid(compare)
+        except ValidationFailed as exc:
+            for err in exc.errors:
+                print(f"error: {err}", file=sys.stderr)
+            return 2
     ds = adapters.load(folder, tables=["sources", "events"])
     as_of = ds.resolve_as_of(params.get("as_of"))
     if facts is not None:
@@ -199,10 +208,11 @@ def view_tables(name: str) -> tuple[str, ...]:
     source = paths.ROOT / "briefing" / f"{name}.py"
     if not source.is_file():
         return ()
-    for node in ast.parse(source.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "TABLES" for t in node.targets):
-            return tuple(ast.literal_eval(node.value))
-    return ()
+    found: tuple = ()
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:  # TABLES, then INPUTS (other inputs)
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") in ("TABLES", "INPUTS") for t in node.targets):
+            found += tuple(ast.literal_eval(node.value))
+    return found
 
 
 def notebook_tables(notebook: Path) -> list[str]:

@@ -5,8 +5,9 @@ loader), so the notebook stays a handful of one-line calls.
 
 Decisions
 ---------
-**Parameters.** ``start``/``end`` (``YYYY-MM-DD``; ``end`` empty = ``as_of``) bound the
-window; ``countries`` is a comma- or ``|``-separated list of ISO alpha-2 codes (empty = all)
+**Parameters.** ``start``/``end`` (``YYYY-MM-DD``; ``start`` empty = the dataset's window start,
+:attr:`briefing.model.Dataset.window` — 1 July 2017 for the articles, the data's first day for an event
+dataset; ``end`` empty = ``as_of``) bound the window; ``countries`` is a comma- or ``|``-separated list of ISO alpha-2 codes (empty = all)
 that must occur in the data. ``as_of`` (empty = latest publication date) is the cut-off of
 *what was known*: an event is shown only when it is dated on or before ``as_of`` **and** at
 least one of its sources was published on or before ``as_of``; only those sources are listed.
@@ -64,7 +65,7 @@ from . import params as P
 from .errors import ParameterError
 from .model import OUTLET, Dataset, attribution_phrase, wire_group
 from .sources import independent_count
-from .words import day, label as date_label, prose as prose_date, side, span_title
+from .words import day, day_long, label as date_label, prose as prose_date, side, span_title
 
 CAMPAIGN = ("SY", "IQ")
 LANE_NAMES = {"SY": "Syria", "IQ": "Iraq", "multi": "Syria and Iraq", "other": "Elsewhere"}
@@ -105,11 +106,17 @@ class Window:
     countries: tuple[str, ...] = ()  # empty = all
 
 
-def check_window(ds, *, as_of=None, start="2017-07-01", end="", countries="") -> Window:
+class _Heading:
+    def heading(self):
+        """The section heading and its lead (:func:`heading_text`)."""
+        return render.heading(self.__dict__["_heading"])
+
+
+def check_window(ds, *, as_of=None, start="", end="", countries="") -> Window:
     """Check ``start``/``end``/``countries`` against each other and the data."""
     first = ds.period[0]
     as_of = ds.resolve_as_of(as_of)
-    start_d = P.parse_date("start", start, allow_empty=True) or first
+    start_d = P.parse_date("start", start, allow_empty=True) or max(ds.window, first)
     end_d = P.parse_date("end", end, allow_empty=True) or as_of
     end_d = min(end_d, as_of)
     if start_d > end_d:
@@ -726,7 +733,7 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
 
 # --------------------------------------------------------------------------- notebook API
 @dataclass
-class Chronology:
+class Chronology(_Heading):
     """What notebook 02 shows: one object, one method per output cell."""
 
     selection: Selection
@@ -916,7 +923,7 @@ def _background(fr: Frames, window):
 
 
 @dataclass
-class AggregateChronology:
+class AggregateChronology(_Heading):
     """Notebook 02 for a large window of coded events: weekly counts and territorial changes."""
 
     ds: object
@@ -933,6 +940,12 @@ class AggregateChronology:
                                 style=np.where(sh["controller_after"].notna(), "gained", "none"))
         notes = dict(zip(c["event_id"].dropna().astype(object), c.loc[c["event_id"].notna(), "event_summary"]))
         self.changes = annotate(self.ds, tr, notes)
+        # without changes of control the table lists the deadliest events instead (ties: earliest)
+        top = sh.assign(_f=sh["fatalities"]).sort_values(["_f", "date", "event_id"], ascending=[False, True, True],
+                                                         kind="stable").head(TABLE_CAP)
+        self.deadliest = (annotate(self.ds, top).merge(top[["event_id", "fatalities"]].astype({"event_id": object}),
+                                                       on="event_id", how="left")
+                          if not self.ds.has_transfers else None)
 
     # ------------------------------------------------------------------ narrative
     def narrative(self):
@@ -953,6 +966,13 @@ class AggregateChronology:
                 "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
                 "counts them per week and marks only the **{n_changes} territorial changes** ({kinds}). "
                 "The data report {fat} fatalities in the window (the source's counts, not checked here).")
+        if not self.ds.has_transfers:
+            vals["cap"] = f"{min(TABLE_CAP, len(sh)):,}"
+            text = ("The data hold **{n} events** between {start} and {end} ({lanes}); {day} are dated to the day, "
+                    "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
+                    "counts them per week. The source records no changes of territorial control, so the table lists "
+                    "the {cap} deadliest events. The data report {fat} fatalities in the window (the source's counts, "
+                    "not checked here).")
         extra = []
         if self.fr.n_background:
             extra.append("{n_bg} earlier events (before {start}) are counted by month after the table.")
@@ -1034,7 +1054,8 @@ class AggregateChronology:
                             fontsize=6.3, ha="left", va="bottom", color=figures.INK,
                             arrowprops=dict(arrowstyle="-", color=figures.MUTED, lw=0.4, shrinkA=0, shrinkB=0))
             ax.set_xlim(start, end + pd.Timedelta(days=1))
-        axes[0, 0].set_title(f"{span_title(start, end)}: events per week (bars) and territorial changes (ticks)",
+        axes[0, 0].set_title(f"{span_title(start, end)}: events per week (bars)"
+                             + (" and territorial changes (ticks)" if self.ds.has_transfers else ""),
                              fontsize=8, loc="left")
         axes[-1, 0].xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%b %Y"))
         sides = [s for s in figures.SIDE_COLOURS if s in set(ch["side"])]
@@ -1056,10 +1077,23 @@ class AggregateChronology:
                    f"the events per week; ticks mark the {len(ch):,} territorial changes, coloured by the side that "
                    f"took the place. {len(lab_ids)} are labelled (the busiest places)"
                    + (f"; {more:,} more are not labelled (all are in the figure's CSV)." if more > 0 else "."))
+        if not self.ds.has_transfers:
+            caption = (f"Events between {day(start)} and {day(end)} (as of {day(w.as_of)}), by country: grey bars "
+                       "count the events per week. The source records no changes of territorial control.")
         return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
 
     # ------------------------------------------------------------------ table
     def table(self):
+        if self.deadliest is not None:
+            top = self.deadliest
+            figures.write_csv(table_csv(top), Path(self.figures_dir) / "fig2_chronology_table.csv")
+            frame = table_frame(top)
+            frame["Deaths"] = [f"{int(v):,}" for v in top["fatalities"]]
+            frame["Sources"] = top["sources"].to_numpy()
+            frame["What happened"] = [f"{t}: {textwrap.shorten(str(s), 140, placeholder=' …')}"
+                                      for t, s in zip(top["event_type"], top["summary"])]
+            return render.table(frame, caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
+                                "in date order", col_classes={"Date": "nowrap"})
         ch = self.changes
         figures.write_csv(table_csv(ch), Path(self.figures_dir) / "fig2_chronology_table.csv")
         shown = ch.tail(TABLE_CAP)
@@ -1087,7 +1121,28 @@ class AggregateChronology:
 TABLES = ("sources", "places", "actors", "events", "control", "evidence")
 
 
-def prepare(ds: Dataset, p: P.Params, start="2017-07-01", end="", countries=""):
+ARTICLES_HEADING = ("## Chronology: from Mosul to Rawa\n\nThe events the five articles report, in date order, within the "
+                    "chosen window. A date is shown only as precisely as the articles give it.")
+EVENTS_HEADING = ("## Chronology: {region}, {start} to {end}\n\nThe events the data record, in date order, within the "
+                  "chosen window. A date is shown only as precisely as the source gives it.")
+
+
+def heading_text(ds: Dataset, window: Window) -> str:
+    """The section's heading and lead: the articles' own for the curated data, else built from
+    the data's region and the window (never the articles' story told over other data)."""
+    if ds.has_quotes:
+        return ARTICLES_HEADING
+    return EVENTS_HEADING.format(region=render.esc(ds.region), start=day_long(window.start),
+                                 end=day_long(window.end))
+
+
+def prepare(ds: Dataset, p: P.Params, start="", end="", countries=""):
+    view = _prepare(ds, p, start, end, countries)
+    view.__dict__["_heading"] = heading_text(ds, view.window)
+    return view
+
+
+def _prepare(ds: Dataset, p: P.Params, start="", end="", countries=""):
     """The window (``start``/``end``/``countries`` checked against the data) and the events in
     it. Sources with publication dates: every event annotated one by one, its sources cut at
     ``as_of`` (:func:`select`). Otherwise a vectorised read of the events (any size); up to

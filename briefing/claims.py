@@ -65,6 +65,29 @@ STATUS_ORDER = ["conflict", "differs in scope", "differs in date", "consistent",
 NO_CLAIMS = ("This dataset holds no claims: it records events, not the figures (displacement, fighters, "
              "territory) that the articles report, so this section is empty.")
 
+#: The figures sections' headings and leads (the articles' claims). A dataset without claims gets
+#: one section, "Figures", that says so once (the other headings and texts show nothing).
+HEADINGS = {
+    "key figures": ("### Key figures\n\nEach number is a claim as reported, with who made it and when; none is an "
+                    "independent measurement."),
+    "displacement": ("## Displacement\n\nHow many people the fighting in Deir Ezzor drove from their homes, as one "
+                     "charity counted them, set beside the\nsize of the city before the war."),
+    "fighters": ("## Forces: how many IS fighters remain\n\nThe articles give two estimates of the fighters IS had "
+                 "left. Each is drawn with the area it refers to, its\nclaimant and its date."),
+    "territory": ("## Territory in numbers\n\nThe shrinking of the \"caliphate\" in the few numbers the articles "
+                  "give, each with who said it and when."),
+    "claims": "## Claims that disagree",
+}
+NO_CLAIMS_HEADING = "## Figures\n\n" + NO_CLAIMS
+
+
+def heading(ds, key: str) -> render._Output:
+    """A figures section's heading and lead (:data:`HEADINGS`); without claims, the first section
+    (``displacement``) is "Figures" with :data:`NO_CLAIMS`, and every other heading is empty."""
+    if ds.has_claims:
+        return render.heading(HEADINGS[key])
+    return render.heading(NO_CLAIMS_HEADING if key == "displacement" else "")
+
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "events", "claims", "evidence")
 
@@ -77,8 +100,8 @@ def _needs_claims(text: bool):
     def wrap(fn):
         @functools.wraps(fn)
         def inner(ctx, *args, **kwargs):
-            if not ctx.ds.has_claims:
-                return render.markdown(NO_CLAIMS) if text else render._Output({"text/plain": ""})
+            if not ctx.ds.has_claims:  # the section's heading says so, once (:func:`heading`)
+                return render._Output({"text/plain": ""})
             return fn(ctx, *args, **kwargs)
 
         return inner
@@ -94,6 +117,9 @@ class Context:
     ds: object
     as_of: dt.date
     figures_dir: Path
+
+    def heading(self, key: str):
+        return heading(self.ds, key)
 
     def key_figures(self):
         return key_figures(self.ds, self.as_of)
@@ -889,8 +915,8 @@ def key_figures(ds, as_of) -> render._Output:
     Returns an HTML block (classes ``keyfigs``/``keyfig``/``value``/``what``/``who`` from the
     briefing CSS) with every data string escaped, and a plain-text twin.
     """
-    if not ds.has_claims:
-        return render.markdown(NO_CLAIMS)
+    if not ds.has_claims:  # no box and no heading (:func:`heading`): the figures section says why
+        return render._Output({"text/plain": ""})
     cutoff = ds.resolve_as_of(as_of)
     by_id = _by_id(visible_claims(ds, cutoff))
     chosen = [(by_id[cid], what) for cid, what in KEY_FIGURES if cid in by_id][:MAX_KEY_FIGURES]

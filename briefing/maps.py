@@ -427,3 +427,63 @@ def shrinking_chart(series: pd.DataFrame, panels: list):
         prev = names
     a1.set_ylim(0, ymax)
     return fig
+
+
+#: Colours of event types on the events map (a dataset without changes of control): the most
+#: frequent types get these in order, the rest are drawn together as "other types".
+TYPE_COLOURS = ("#c0392b", "#2c7fb8", "#7b3294", "#e08214", "#1a9850", "#8c510a")
+
+
+def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
+    """Events by place and type on the basemap, for a source that records no changes of control.
+
+    ``points``: one row per (place, type) with ``lat``, ``lon``, ``name``, ``type``, ``events``
+    and ``deaths``; ``size_by`` is ``"deaths"`` or ``"events"`` (disc area ∝ the value). The
+    types are coloured (:data:`TYPE_COLOURS`), the largest discs labelled. Returns the figure."""
+    figures.use_style()
+    fig = plt.figure(figsize=(figures.TEXT_WIDTH_IN, 5.2))
+    ax = fig.add_axes([0.0, 0.0, 0.74, 1.0])
+    lax = fig.add_axes([0.75, 0.05, 0.25, 0.9])
+    lax.axis("off")
+    proj = _project_layers(layers)
+    bounds = extent(points, 0.74 * figures.TEXT_WIDTH_IN / 5.2)
+    _basemap(ax, proj, bounds)
+    ax.set_xlim(bounds[0], bounds[1])
+    ax.set_ylim(bounds[2], bounds[3])
+    ax.set_xticks([])
+    ax.set_yticks([])
+    pts = gpd.GeoSeries(gpd.points_from_xy(points["lon"], points["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+    points = points.assign(x=pts.x.to_numpy(), y=pts.y.to_numpy())
+    values = points[size_by].astype(float)
+    vmax = max(float(values.max()), 1.0)
+    area = lambda v: 6 + 380 * (np.asarray(v, dtype=float) / vmax)  # noqa: E731  points², ∝ value
+    types = list(dict.fromkeys(points["type"]))
+    col = {t: TYPE_COLOURS[i] if i < len(TYPE_COLOURS) else UNKNOWN_COLOUR for i, t in enumerate(types)}
+    order = points.sort_values(size_by, ascending=False, kind="stable")
+    ax.scatter(order["x"], order["y"], s=area(order[size_by]), c=[col[t] for t in order["type"]], alpha=0.55,
+               edgecolors="white", linewidths=0.4, zorder=8)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    by_place = points.groupby("name", sort=False)[size_by].sum().sort_values(ascending=False, kind="stable")
+    first = points.drop_duplicates("name").set_index("name")
+    items = [{"x": first.loc[n, "x"], "y": first.loc[n, "y"], "text": str(n), "size": 7.5, "weight": "normal"}
+             for n in by_place.index[:10]]
+    items += _country_labels(ax, proj, bounds)
+    place_labels(ax, items, [], renderer)
+    _scale_bar(ax, bounds)
+    handles = [Line2D([], [], marker="o", ls="none", mfc=col[t], mec="white", ms=7, alpha=0.8,
+                      label=textwrap.fill(str(t) if i < len(TYPE_COLOURS) else "other types", 22))
+               for i, t in enumerate(types[:len(TYPE_COLOURS) + 1])]
+    leg = lax.legend(handles=handles, loc="upper left", fontsize=7.5, frameon=False, title="Event type",
+                     title_fontsize=8)
+    leg._legend_box.align = "left"
+    steps = sorted({max(1, int(round(vmax))), max(1, int(round(vmax / 4))), max(1, int(round(vmax / 16)))},
+                   reverse=True)
+    unit = "deaths\n(the source's best estimate)" if size_by == "deaths" else "events"
+    sizes = [Line2D([], [], marker="o", ls="none", mfc="#bbbbbb", mec="white", ms=math.sqrt(area(v)), label=f"{v:,}")
+             for v in steps]
+    lax.add_artist(leg)
+    lax.legend(handles=sizes, loc="lower left", fontsize=7.5, frameon=False, title=f"Disc area:\n{unit}",
+               title_fontsize=8, labelspacing=1.3, borderpad=1.0)
+    ax.set_title(title, fontsize=8, loc="left")
+    return fig

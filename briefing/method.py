@@ -28,6 +28,13 @@ class Method:
     ds: Dataset
     as_of: dt.date
 
+    def heading(self, key: str = "sources"):
+        """The section heading and lead (the articles' own for the curated data); the publication
+        dates' sub-heading only where the sources have publication dates."""
+        if key == "sources":
+            return render.heading(SOURCES_HEADING if self.ds.has_quotes else "## Sources and method")
+        return render.heading("### How publication dates were established" if self.ds.has_publication_dates else "")
+
     def sources_table(self):
         return sources_table(self.ds, self.as_of)
 
@@ -39,6 +46,10 @@ class Method:
 
     def limitations(self):
         return limitations_markdown(self.ds, self.as_of)
+
+
+SOURCES_HEADING = ("## Sources and method\n\nThe briefing rests on five news articles, copied byte for byte into "
+                   "`seeds/` and never edited. Several are reposts of one agency story; the last column groups them.")
 
 
 def prepare(ds: Dataset, p: P.Params) -> Method:
@@ -236,7 +247,8 @@ EVENTS_LIMITATIONS = """\
 
 - **Not the articles.** This briefing was built from a dataset of coded events; nothing in it is
   checked against an article.
-- **Events, not claims.** The dataset holds no claims, so the figures section is empty.
+- **Events, not claims.** The source counts events and deaths; it reports none of the figures
+  (displacement, fighters, area) that a briefing from articles shows.
 - **Places, not territory.** Control is per location and changes only at recorded transfers.
 - **Sides are inferred** from actor names and type codes, not recorded by the source.
 """

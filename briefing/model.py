@@ -11,7 +11,8 @@ it knows which source it was. A dataset is
   paragraph: where the data come from), ``has_quotes`` (verbatim quotes checked against
   articles), ``has_claims`` (figures), ``has_transfers`` (changes of territorial control),
   ``has_attribution`` (who asserts each record), ``has_publication_dates`` (when each source
-  was published, so ``as_of`` can mean "as known then").
+  was published, so ``as_of`` can mean "as known then"), ``window_start`` (where the briefing's
+  window opens; the data's first day unless the source says otherwise).
 
 **Attribution** (issue 16) lives on the evidence rows, so that it is per source and follows
 what is known on a date: ``evidence.asserted_by`` is :data:`OUTLET` when the source states the
@@ -62,6 +63,9 @@ class Dataset:
     has_attribution: bool
     has_publication_dates: bool
     n_events: int
+    #: the first day of the window the briefing is about (the chronology's default start, the
+    #: period the key findings speak of); ``None``: the data's first day (``period[0]``)
+    window_start: dt.date | None = None
     #: reads one table (``name``, optional ``columns``); set by the adapter
     reader: Callable[[str, list[str] | None], pd.DataFrame] = field(repr=False, default=None)
     frames: dict = field(default_factory=dict, repr=False)
@@ -85,6 +89,11 @@ class Dataset:
         ev = self.columns("events", ["event_id", "summary"])
         ev = ev[ev["event_id"].isin(list(event_ids))]
         return dict(zip(ev["event_id"].astype(object), ev["summary"].astype(object)))
+
+    @property
+    def window(self) -> dt.date:
+        """The first day of the briefing's window: :attr:`window_start`, else the data's first day."""
+        return self.window_start or self.period[0]
 
     def resolve_as_of(self, as_of) -> dt.date:
         """``as_of`` as text (``YYYY-MM-DD``; empty = the end of :attr:`period`) or a date,

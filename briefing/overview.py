@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, paths, render
 from . import params as P
 from .model import Dataset, control_table, corroboration, state_on, wire_group
-from .words import IS_SIDE, day_long, day_month, names
+from .words import COUNTRY_NAMES, IS_SIDE, day_long, day_month, names
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
@@ -40,7 +40,7 @@ def facts(ds: Dataset, as_of, data_version: str) -> dict:
     never loads the data."""
     as_of = ds.resolve_as_of(as_of)
     ev = ds.columns("events", ["date"])
-    window = ev[(ev["date"].dt.date <= as_of) & (ev["date"] >= pd.Timestamp(WINDOW_START))]
+    window = ev[(ev["date"].dt.date <= as_of) & (ev["date"] >= pd.Timestamp(ds.window))]
     start = window["date"].min().date() if len(window) else ds.period[0]
     out = {
         "title": ds.title, "short_title": ds.short_title, "region": ds.region, "as_of": as_of.isoformat(), "as_of_long": day_long(as_of),
@@ -60,7 +60,6 @@ def facts(ds: Dataset, as_of, data_version: str) -> dict:
 
 # --------------------------------------------------------------------------- key findings
 
-WINDOW_START = dt.date(2017, 7, 1)  # the campaign window opens with the fall of Mosul (July 2017)
 LIST_MAX = 12  # up to this many losses are named one by one; more are counted
 
 
@@ -71,7 +70,7 @@ def losses(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFram
     empty where the source does not name one, as for Hawija)."""
     c = control_table(ds, coordinates=False) if table is None else table
     ended = c[c["side"].eq(IS_SIDE) & c["end"].notna()
-              & (c["end"].dt.date >= WINDOW_START) & (c["end"].dt.date <= as_of)]
+              & (c["end"].dt.date >= ds.window) & (c["end"].dt.date <= as_of)]
     nxt = c[["place_id", "start", "controller_name"]].dropna(subset=["start"]).drop_duplicates(["place_id", "start"])
     out = ended.sort_values(["end", "place_id"]).merge(
         nxt.rename(columns={"start": "end", "controller_name": "taken_by"}), on=["place_id", "end"], how="left")
@@ -107,20 +106,20 @@ def key_findings(ds: Dataset, as_of: dt.date):
         ev = ds.columns("events", ["date", "country", "fatalities"])
         upto = ev[ev["date"].dt.date <= as_of]
         by_country = upto["country"].astype(object).value_counts()
-        where = ", ".join(f"{int(n):,} in {esc(c)}" for c, n in by_country.items())
+        where = ", ".join(f"{int(n):,} in {esc(COUNTRY_NAMES.get(c, c))}" for c, n in by_country.items())
         bullets.append(f"**{len(upto):,} events up to {day_long(as_of)}**" + (f": {where}" if where else "")
                        + f"; {int(upto['fatalities'].sum()):,} fatalities reported (the source's counts).")
     if not ds.has_transfers:
         bullets.append("**No changes of territorial control**: the source records none, so nothing is said "
                        "about who held which place.")
     elif len(lost) > LIST_MAX:
-        bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {len(lost):,} places** "
+        bullets.append(f"**Between {ds.window:%B %Y} and {day_long(as_of)} IS lost {len(lost):,} places** "
                        f"({int(lost['taken_by'].ne('').sum()):,} with a named taker).")
     elif len(lost):
         items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
                  + (f"taken by {esc(r.taken_by)})" if r.taken_by else "captor not named)")
                  for r in lost.itertuples()]
-        bullets.append(f"**Between {WINDOW_START:%B %Y} and {day_long(as_of)} IS lost {len(lost)} places "
+        bullets.append(f"**Between {ds.window:%B %Y} and {day_long(as_of)} IS lost {len(lost)} places "
                        f"{who} name**: " + "; ".join(items) + ".")
         towns = lost[lost["kind"].isin(TOWN_KINDS)]
         if len(towns):

@@ -116,7 +116,8 @@ def resolve_as_of(as_of: dt.date | None, first: dt.date, last: dt.date) -> dt.da
 
 # --------------------------------------------------------------------------- build parameters
 
-ENV = {"data_dir": "BRIEFING_DATA_DIR", "as_of": "BRIEFING_AS_OF", "report_dir": "BRIEFING_REPORT_DIR"}
+ENV = {"data_dir": "BRIEFING_DATA_DIR", "as_of": "BRIEFING_AS_OF", "report_dir": "BRIEFING_REPORT_DIR",
+       "compare": "BRIEFING_COMPARE"}
 # Characters make cannot quote in a target name, or that a shell would interpret. Mirrored by
 # UNSAFE_CHARS in the Makefile (tests/test_params.py keeps the two equal).
 UNSAFE_CHARS = "$#%:;'\"`\\*?[]=|&<>(){}!~^,"
@@ -135,6 +136,7 @@ class BuildParams:
     report_dir: Path
     build_dir: Path
     figures_dir: Path
+    compare: Path | None = None  # a second data folder to corroborate against (COMPARE), or None
 
     @property
     def params_file(self) -> Path:
@@ -155,7 +157,8 @@ class BuildParams:
     def notebook_params(self) -> dict:
         """What the notebooks receive (``figures_dir`` is the staging folder)."""
         return {"data_dir": paths.rel(self.data_dir), "as_of": self.as_of.isoformat() if self.as_of else "",
-                "figures_dir": paths.rel(self.stage_dir)}
+                "figures_dir": paths.rel(self.stage_dir),
+                "compare": paths.rel(self.compare) if self.compare else ""}
 
 
 def _abspath(value: str) -> Path:
@@ -194,6 +197,24 @@ def report_folder(value, data_dir: Path) -> Path:
     return folder
 
 
+def compare_folder(value, data_dir: Path | None = None) -> Path | None:
+    """``COMPARE``: empty → ``None``; else an existing folder (any characters: it is never a make
+    target), not the data folder itself."""
+    text = "" if value is None else str(value)
+    if text.strip() == "":
+        return None
+    if any(not c.isprintable() for c in text):
+        raise ParameterError("compare", f"{text!r} holds control characters; expected a folder such as "
+                                        "'tests/fixtures/ucdp'")
+    folder = paths.resolve(text, paths.ROOT)
+    if not folder.is_dir():
+        raise ParameterError("compare", f"folder '{text}' does not exist (expected a folder with an event dataset, "
+                                        "e.g. a UCDP GED or ACLED CSV)")
+    if data_dir is not None and folder.resolve() == Path(data_dir).resolve():
+        raise ParameterError("compare", f"'{text}' is the data folder itself; compare with another dataset")
+    return folder
+
+
 def build_params(environ=None) -> BuildParams:
     """Read and check the build parameters from the environment (see the module docstring)."""
     env = os.environ if environ is None else environ
@@ -204,12 +225,15 @@ def build_params(environ=None) -> BuildParams:
         build_dir, figures_dir = paths.BUILD, paths.FIGURES
     else:  # another REPORT_DIR keeps its own, so it never overwrites the default build's files
         build_dir, figures_dir = report_dir / "build", report_dir / "figures"
-    return BuildParams(data_dir, as_of, report_dir, build_dir, figures_dir)
+    compare = compare_folder(env.get(ENV["compare"], ""), data_dir)
+    return BuildParams(data_dir, as_of, report_dir, build_dir, figures_dir, compare)
 
 
 # Inputs each notebook may depend on, tracked as digest files the Makefile lists as prerequisites.
 INPUTS = ("datapackage", "sources", "places", "actors", "events", "control", "claims", "evidence",
           "geocoded", "basemap")
+#: Inputs that are not the data folder's: the corroboration dataset (COMPARE).
+OTHER_INPUTS = ("compare",)
 
 
 def _digest(files: list[Path], base: Path) -> str:
@@ -218,6 +242,14 @@ def _digest(files: list[Path], base: Path) -> str:
         h.update(str(f.relative_to(base)).encode("utf-8", "surrogateescape") + b"\0")
         h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
+
+
+def compare_digest(compare: Path | None) -> str:
+    """The digest of the COMPARE folder's files (``none`` without one)."""
+    if compare is None:
+        return "none"
+    compare = Path(compare)
+    return _digest(sorted(p for p in compare.rglob("*") if p.is_file()), compare)
 
 
 def input_digests(data_dir: Path) -> dict[str, str]:

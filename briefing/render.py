@@ -80,6 +80,12 @@ def html_block(markup: str, plain: str) -> _Output:
     return _Output({"text/html": markup, "text/plain": plain})
 
 
+def heading(text: str) -> _Output:
+    """A section heading (and its lead) chosen by a view from the dataset's fields: written by the
+    package, not data (values in it are escaped by the caller); empty text shows nothing."""
+    return _Output({"text/markdown": text, "text/plain": text} if text else {"text/plain": ""})
+
+
 def markdown(template: str, **values) -> _Output:
     """Markdown with ``{name}`` placeholders filled by HTML-escaped values."""
     text = template.format(**{k: esc(v) for k, v in values.items()})

@@ -148,6 +148,8 @@ def render(executed: list[Path], medium: str, context: dict) -> str:
     sections, toc = [], []
     for nb in executed:
         body, entries = _add_heading_ids(notebook_body(nb, medium), nb.stem[:2])
+        if not body.strip():  # a section with nothing to say (corroboration without COMPARE) is left out
+            continue
         sections.append({"id": f"nb-{nb.stem}", "html": body})
         toc.extend(entries)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),

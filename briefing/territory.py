@@ -323,8 +323,36 @@ TABLES = ("sources", "places", "actors", "events", "control", "evidence", "geoco
 DETAIL_PLACES = 80  # up to this many places with recorded control: key dates, zones, quotes per place
 LABEL_CAP = 12
 WEB_MAX_PLACES = 120
-NO_CONTROL = ("The source records no changes of control, so there is nothing to map here: the maps and the "
-              "chart of places held are left out rather than drawn empty.")
+NO_CONTROL = ("The source records no changes of control, so nothing here says who held which place: the map "
+              "below shows where the events were, by type, and the chart of places held is left out rather than "
+              "drawn empty.")
+
+#: The section's headings and leads: the articles' own for the curated data; for coded events with
+#: changes of control, neutral ones; without changes of control, "where the events were" only.
+HEADINGS = {
+    "section": ('## Territory: the shrinking "caliphate"', "## Territory: changes of control",
+                "## Territory: where the events were"),
+    "shrinking": (
+        "### How fast it shrank\n\nThe articles give no front lines or areas, so the chart counts towns and uses an "
+        "explicit **proxy** for area: discs\naround the places IS held, merged and measured on an equal-area "
+        "projection. A place known only to a region gets a\nlarger disc; most of the remaining proxy area is such "
+        "holdouts, which the articles never report as lost.",
+        "### Places held over time", ""),
+    "key dates": (
+        "### Control on the key dates\n\nEach panel shows the places the articles name, coloured by who held them on "
+        "that day. The key dates are the days on\nwhich a main town changed hands, taken from the data.",
+        "### Control on key dates\n\nEach panel shows the places with a recorded change of control, coloured by who "
+        "held them on that day.",
+        "### Events by place and type"),
+    "web map": (
+        "### Interactive map\n\nMove the slider to step through the dates; the layer list switches forces on and off. "
+        "Click a place for the event,\nits date and date precision, a verbatim quote and its source. The map works "
+        "offline: borders and rivers are drawn\nfrom the briefing's own data; the OpenStreetMap tiles in the layer "
+        "list are optional and need a network.",
+        "### Interactive map\n\nMove the slider to step through the dates; the layer list switches forces on and off. "
+        "Click a place for its change of control and the source's notes. The map works offline.",
+        ""),
+}
 
 
 @dataclass
@@ -351,6 +379,11 @@ class TerritoryView:
         return self.p.as_of
 
     # ------------------------------------------------------------------ outputs
+    def heading(self, key: str = "section"):
+        """A heading and lead (:data:`HEADINGS`), chosen by what the dataset offers."""
+        kind = 0 if self.ds.has_quotes else (1 if self.mode != "none" else 2)
+        return render.heading(HEADINGS[key][kind])
+
     def narrative(self):
         """A short Markdown paragraph computed from the data (values escaped by render.markdown)."""
         if self.mode == "none":
@@ -404,7 +437,7 @@ class TerritoryView:
 
     def figure_small_multiples(self):
         if self.mode == "none":
-            return _nothing()
+            return self._events_map()
         if self.mode == "places":
             return self._places_small_multiples()
         from . import maps
@@ -577,6 +610,42 @@ class TerritoryView:
 
 
 
+
+
+def _events_map_impl(view) -> object:
+    """Events by place and type up to ``as_of`` (no control recorded): disc area by deaths where the
+    source counts any, else by number of events."""
+    from . import maps
+
+    ds, as_of = view.ds, pd.Timestamp(view.as_of)
+    ev = ds.columns("events", ["date", "place_id", "event_type", "fatalities"])
+    ev = ev[ev["date"] <= as_of]
+    if ev.empty:
+        return render.markdown("No event in the data is dated on or before {d}: there is nothing to map.",
+                               d=long_date(view.as_of))
+    g = ds.geocoded[["place_id", "name", "lat", "lon"]].astype({"place_id": object})
+    top = ev["event_type"].astype(object).value_counts()
+    keep = list(top.index[:len(maps.TYPE_COLOURS)])
+    ev = ev.assign(type=ev["event_type"].astype(object).where(ev["event_type"].astype(object).isin(keep),
+                                                               "other types"), place_id=ev["place_id"].astype(object))
+    pts = (ev.groupby(["place_id", "type"], sort=True)
+           .agg(events=("date", "size"), deaths=("fatalities", "sum")).reset_index()
+           .merge(g, on="place_id", how="inner"))
+    pts["type"] = pd.Categorical(pts["type"], categories=keep + ["other types"], ordered=True)
+    pts = pts.sort_values(["type", "place_id"], kind="stable").assign(type=lambda d: d["type"].astype(str))
+    size_by = "deaths" if pts["deaths"].sum() > 0 else "events"
+    start = ev["date"].min()
+    title = f"Events, {day_text(start)} to {day_text(as_of)}: {len(ev):,} at {pts['place_id'].nunique():,} places"
+    fig = maps.events_map(pts, view.layers, size_by=size_by, title=title)
+    caption = (f"Where the events were, by type ({', '.join(keep)}), up to {long_date(view.as_of)}; disc area shows "
+               + ("the deaths the source reports (its best estimate)" if size_by == "deaths" else "the number of events")
+               + " at each place. The source records no changes of control: the map says nothing about who held "
+               "which place. Places at the source's coordinates and precision; borders: Natural Earth.")
+    cols = ["place_id", "name", "lat", "lon", "type", "events", "deaths"]
+    return figures.save(fig, "fig3_events_map", pts[cols], view.p.figures_dir, caption=caption, print_format="png")
+
+
+TerritoryView._events_map = _events_map_impl
 
 
 def _nothing():

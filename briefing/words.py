@@ -127,3 +127,9 @@ def names(items: list[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+#: Country names for ISO alpha-2 codes the event data use (the region and the countries cited).
+COUNTRY_NAMES = {"SY": "Syria", "IQ": "Iraq", "TR": "Turkey", "JO": "Jordan", "LB": "Lebanon", "IR": "Iran",
+                 "SA": "Saudi Arabia", "IL": "Israel", "PS": "Palestine", "KW": "Kuwait", "EG": "Egypt",
+                 "YE": "Yemen", "LY": "Libya", "US": "United States"}

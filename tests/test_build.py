@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from briefing import build as build_step
-from briefing import chronology, claims, method, overview, paths, territory
+from briefing import chronology, claims, corroborate, method, overview, paths, territory
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -69,6 +69,7 @@ def test_notebook_data_lists_are_generated_from_the_views():
         "03_territory": set(territory.TABLES),
         "04_figures": set(claims.TABLES),
         "05_sources_method": set(method.TABLES),
+        "06_corroboration": set(corroborate.TABLES) | set(corroborate.INPUTS),
     }
     found = {p.stem: set(build_step.notebook_tables(p)) for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
     assert found == expected

@@ -27,10 +27,10 @@ from .. import params as P
 from .. import paths
 from ..errors import DataError, ValidationFailed
 from ..model import Dataset
-from . import acled, curated
+from . import acled, curated, ucdp
 
 #: The registry, in the order adapters are asked (the first that recognises a folder reads it).
-ADAPTERS: tuple[ModuleType, ...] = (acled, curated)
+ADAPTERS: tuple[ModuleType, ...] = (acled, ucdp, curated)
 
 
 def detect(folder) -> ModuleType:
@@ -44,7 +44,7 @@ def detect(folder) -> ModuleType:
         why = adapter.recognise(folder)
         if why is None:
             return adapter
-        article = "an" if adapter.NAME[0] in "AEIOU" else "a"
+        article = getattr(adapter, "ARTICLE", "an" if adapter.NAME[0] in "AEIOU" else "a")
         reasons.append(DataError(paths.rel(folder), f"not {article} {adapter.NAME} folder: {why}"))
     raise ValidationFailed(reasons)
 
@@ -77,6 +77,13 @@ def open(data_dir="data", as_of="", figures_dir="", tables=None, **extra) -> tup
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir, **extra)
     ds = load(p.data_dir, tables)
     return ds, P.Params(p.data_dir, ds.resolve_as_of(p.as_of), p.figures_dir, p.extra)
+
+
+def open_compare(compare, data_dir="data") -> Dataset | None:
+    """The dataset to corroborate the briefing against (``COMPARE``), validated; ``None`` when
+    the parameter is empty."""
+    folder = P.compare_folder(compare, paths.resolve(data_dir, paths.ROOT))
+    return None if folder is None else load(folder)
 
 
 def main(argv: list[str] | None = None) -> int:

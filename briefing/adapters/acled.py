@@ -120,7 +120,9 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -128,6 +130,7 @@ from .. import paths
 from ..errors import DataError, ValidationFailed
 from .. import model
 from ..model import Dataset
+from . import table
 
 NAME = "ACLED"
 
@@ -153,8 +156,6 @@ HXL = {
     "fatalities": "#affected+killed", "tags": "#meta+tags", "timestamp": "#date+updated",
 }
 
-#: The columns that make a CSV an ACLED export (checked on the header).
-SIGNATURE = ("event_id_cnty", "event_date", "sub_event_type", "latitude", "longitude")
 #: Columns the import needs (the others may be absent).
 REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "iso",
             "location", "latitude", "longitude", "geo_precision")
@@ -254,7 +255,7 @@ def infer_side(name: str, inter, country: str = "") -> str:
     code = _inter_int(inter)
     if _US_BACKED.search(name):
         return "us-backed"
-    if _IS.search(name):
+    if _IS.search(name) or name.strip() == "IS":  # UCDP writes the Islamic State as "IS"
         return "islamic-state"
     if code in (1, 3, 8, None):
         if _IRAQI_ALLIES.search(name) or (code == 1 and re.search(r"iraq", name, re.I)):
@@ -280,36 +281,71 @@ def _inter_int(value):
 
 
 # --------------------------------------------------------------------------- detection
-def _header(path: Path) -> list[str]:
-    import csv
+#: Older names of ACLED's columns → the current ones (the pre-2019 layout).
+ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
+#: The pre-2019 event types (one column, no sub-event type) → (event_type, sub_event_type). The
+#: three "Battle-" types are exactly ACLED's territorial-transfer codes of 2017.
+OLD_TYPES = {
+    "battle-government regains territory": ("Battles", GOV_REGAINS),
+    "battle-non-state actor overtakes territory": ("Battles", NSA_OVERTAKES),
+    "battle-no change of territory": ("Battles", "Armed clash"),
+    "non-violent transfer of territory": ("Strategic developments", NON_VIOLENT),
+    "remote violence": ("Explosions/Remote violence", "Remote violence"),
+    "violence against civilians": ("Violence against civilians", "Violence against civilians"),
+    "riots/protests": ("Protests", "Riots/Protests"),
+    "strategic development": ("Strategic developments", "Other"),
+    "headquarters or base established": ("Strategic developments", "Headquarters or base established"),
+}
+#: Gleditsch–Ward country codes (the pre-2019 ``gwno``) → ISO 3166-1 numeric.
+GWNO_ISO = {645: 368, 652: 760, 640: 792, 663: 400, 660: 422, 630: 364, 670: 682, 666: 376, 690: 414, 651: 818,
+            678: 887, 620: 434, 698: 512, 696: 784, 694: 634, 692: 48, 352: 196, 2: 840, 200: 826, 220: 250,
+            255: 276, 365: 643, 700: 4, 770: 586}
+#: The header columns that make a file an ACLED event export, after lower-casing and ALIASES.
+SIGNATURE = ("event_id_cnty", "event_date", "event_type", "latitude", "longitude")
+#: The header of ACLED's weekly aggregated product (counts per week and admin-1, not events).
+AGGREGATED = ("week", "admin1", "event_type", "events", "fatalities")
+CSV_GLOBS = ("*.csv", "*.tsv", "*.txt")
 
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return next(csv.reader(fh), [])
-    except (OSError, UnicodeDecodeError, StopIteration):
-        return []
+
+def _names(path: Path) -> tuple[str, ...]:
+    lay = table.sniff(path)
+    return tuple(ALIASES.get(n, n) for n in lay.names) if lay else ()
+
+
+def _csvs(folder: Path) -> list[Path]:
+    return sorted({p for g in CSV_GLOBS for p in Path(folder).glob(g) if p.is_file()})
 
 
 def acled_csvs(folder: Path) -> list[Path]:
-    """The CSVs in ``folder`` whose header carries ACLED's core columns."""
-    return [p for p in sorted(Path(folder).glob("*.csv")) if set(SIGNATURE) <= set(_header(p))]
+    """The CSVs in ``folder`` whose header carries ACLED's core columns (any layout)."""
+    return [p for p in _csvs(folder) if set(SIGNATURE) <= set(_names(p))]
+
+
+def aggregated_csvs(folder: Path) -> list[Path]:
+    """CSVs in ACLED's weekly aggregated layout (recognised, then refused by :func:`validate`)."""
+    return [p for p in _csvs(folder) if set(AGGREGATED) <= set(_names(p)) and "event_id_cnty" not in _names(p)]
 
 
 def recognise(folder: Path) -> str | None:
-    """None for a folder without ``datapackage.json`` holding a CSV with ACLED's core columns."""
+    """None for a folder without ``datapackage.json`` holding a CSV with ACLED's core columns
+    (or ACLED's weekly aggregates, which :func:`validate` then refuses in one line)."""
     if (folder / "datapackage.json").exists():
         return "it holds datapackage.json"
-    if acled_csvs(folder):
+    if acled_csvs(folder) or aggregated_csvs(folder):
         return None
-    csvs = sorted(folder.glob("*.csv"))
+    csvs = _csvs(folder)
     if not csvs:
         return "no CSV file"
-    missing = [f"{p.name} lacks {', '.join(c for c in SIGNATURE if c not in _header(p))}" for p in csvs[:3]]
+    missing = [f"{p.name} lacks {', '.join(c for c in SIGNATURE if c not in _names(p))}" for p in csvs[:3]]
     return "no CSV with ACLED's columns (" + "; ".join(missing) + (" …" if len(csvs) > 3 else "") + ")"
 
 
 def _the_csv(folder: Path) -> Path:
     found = acled_csvs(folder)
+    if not found and aggregated_csvs(folder):
+        p = aggregated_csvs(folder)[0]
+        raise ValidationFailed([DataError(paths.rel(p), "ACLED's weekly aggregated data are aggregated counts, not "
+                                          "events: export events instead (one row per event, with event_id_cnty)")])
     if len(found) != 1:
         raise ValidationFailed([DataError(paths.rel(folder), f"an ACLED data folder holds exactly one ACLED-format "
                                           f"CSV; found {len(found)}: {', '.join(p.name for p in found)}")])
@@ -318,63 +354,76 @@ def _the_csv(folder: Path) -> Path:
 
 # --------------------------------------------------------------------------- reading and validation
 def read_table(path: Path):
-    """Read every column as text with pyarrow. Returns ``(DataFrame | None, errors)``; rows
+    """Read every column as text, whatever the layout (:mod:`.table`: encoding, delimiter,
+    title lines, upper-case headers, HXL row), and bring older layouts to the current column
+    names (:func:`normalise`). Returns ``(DataFrame | None, errors, first_data_row)``; rows
     with the wrong number of fields are reported (and skipped)."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     where = paths.rel(path)
-    header = _header(path)
-    if not header:
-        return None, [DataError(where, "empty or unreadable file (expected UTF-8 CSV with a header row)")]
-    bad: list = []
-
-    def on_invalid(row):
-        bad.append(row)
-        return "skip"
-
-    def read(newlines: bool):
-        # Without newlines in quoted values pyarrow parses blocks in parallel (about 2.5x faster);
-        # a row that then looks broken may be a note with a line break: read again allowing them,
-        # single-threaded so that pyarrow knows the line number of a row that is really broken.
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=not newlines, block_size=1 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=newlines, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-
+    layout = table.sniff(path)
+    if layout is None:
+        return None, [DataError(where, "empty or unreadable file (expected a CSV with a header row)")], 2
     try:
-        try:
-            table = read(False)
-        except pa.ArrowInvalid:
-            bad.append(None)
-        if bad:
-            bad.clear()
-            table = read(True)
+        tab, bad = table.read(layout)
     except (pa.ArrowInvalid, OSError) as exc:
         msg = " ".join(str(exc).split())[:300]
-        return None, [DataError(where, f"cannot read as UTF-8 CSV: {msg}")]
+        return None, [DataError(where, f"cannot read as a {ENC_WORDS.get(layout.encoding, 'text')} CSV: {msg}")], 2
     errors = []
-    for r in bad[:MAX_ROWS_PER_CHECK]:  # the line number (a note with line breaks spans several)
+    for r in bad[:MAX_ROWS_PER_CHECK]:  # pyarrow numbers physical lines (header = 1)
         errors.append(DataError(where, f"expected {r.expected_columns} fields, found {r.actual_columns}",
                                 row=r.number))
     if len(bad) > MAX_ROWS_PER_CHECK:
         errors.append(DataError(where, f"and {len(bad) - MAX_ROWS_PER_CHECK} more rows with the wrong number of fields"))
-    # Column names: a BOM is stripped by pyarrow; keep the header as read.
-    df = table.to_pandas(types_mapper=pd.ArrowDtype, self_destruct=True)
-    return df, errors
+    df = tab.to_pandas(types_mapper=pd.ArrowDtype, self_destruct=True)
+    return normalise(df), errors, layout.first_data_row
 
 
-def _report(errors: list, where: str, mask, column: str, problem, values=None) -> None:
+ENC_WORDS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+
+
+def normalise(df: pd.DataFrame) -> pd.DataFrame:
+    """Older layouts → the current column names: unnamed columns (a spreadsheet's index) dropped,
+    ``ally_actor_*`` → ``assoc_actor_*``; without ``sub_event_type`` (pre-2019) the event type
+    is split by :data:`OLD_TYPES` (unknown types keep their name as the sub-event type); without
+    ``iso``, it comes from ``gwno`` (:data:`GWNO_ISO`) or the country's name."""
+    df = df.drop(columns=[c for c in df.columns if c.startswith("_unnamed_")])
+    df = df.rename(columns={k: v for k, v in ALIASES.items() if k in df.columns and v not in df.columns})
+    if "sub_event_type" not in df.columns and "event_type" in df.columns:
+        et = df["event_type"].astype("string[pyarrow]").str.strip()
+        key = et.str.lower()
+        df["event_type"] = key.map({k: v[0] for k, v in OLD_TYPES.items()}).fillna(et)
+        df["sub_event_type"] = key.map({k: v[1] for k, v in OLD_TYPES.items()}).fillna(et)
+    if "iso" not in df.columns:
+        iso = pd.Series([""] * len(df), index=df.index, dtype="string")
+        if "gwno" in df.columns:
+            gw = pd.to_numeric(df["gwno"].astype("string").str.strip(), errors="coerce")
+            iso = gw.map(GWNO_ISO).astype("Int64").astype("string").fillna("")
+        if "country" in df.columns:
+            by_name = {v.lower(): str(k) for k, v in ISO_COUNTRY_NAMES.items()}
+            named = df["country"].astype("string").str.strip().str.lower().map(by_name)
+            iso = iso.where(iso.ne(""), named.fillna(""))
+        df["iso"] = iso
+    return df
+
+
+#: ISO numeric → English name, for files that give only the country's name.
+ISO_COUNTRY_NAMES = {760: "Syria", 368: "Iraq", 792: "Turkey", 400: "Jordan", 422: "Lebanon", 364: "Iran",
+                     682: "Saudi Arabia", 376: "Israel", 275: "Palestine", 414: "Kuwait", 818: "Egypt", 887: "Yemen",
+                     434: "Libya", 512: "Oman", 784: "United Arab Emirates", 634: "Qatar", 48: "Bahrain",
+                     196: "Cyprus", 840: "United States", 826: "United Kingdom", 250: "France", 276: "Germany",
+                     643: "Russia", 4: "Afghanistan", 586: "Pakistan"}
+COUNTRY_NAME.update({ISO_NUMERIC[k]: v for k, v in ISO_COUNTRY_NAMES.items() if ISO_NUMERIC[k] not in COUNTRY_NAME})
+
+
+def _report(errors: list, where: str, mask, column: str, problem, values=None, first_row: int = 2) -> None:
     """Append one error per offending row (at most :data:`MAX_ROWS_PER_CHECK`, then a count)."""
     import numpy as np
 
     idx = np.flatnonzero(np.asarray(mask, dtype=bool))
     for i in idx[:MAX_ROWS_PER_CHECK]:
         text = problem(values.iloc[i]) if callable(problem) else problem
-        errors.append(DataError(where, text, row=int(i) + 2, column=column))
+        errors.append(DataError(where, text, row=int(i) + first_row, column=column))
     if len(idx) > MAX_ROWS_PER_CHECK:
         errors.append(DataError(where, f"and {len(idx) - MAX_ROWS_PER_CHECK} more rows: "
                                 f"{problem('…') if callable(problem) else problem}", column=column))
@@ -394,22 +443,52 @@ MIN_YEAR, MAX_YEAR = 1900, 2100  # the same bounds as the curated tables' dates 
 MAX_FATALITIES = 100_000  # per event; a larger number is a typo, and sums of them would overflow
 
 
+DATE_RULE = ("dates are read as YYYY-MM-DD, '17 October 2017', or day first as dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy; "
+             "a two-digit year (dd-mm-yy, dd/mm/yy) is 20yy")
+
+
 def parse_dates(col: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` or ACLED's ``17 October 2017``, in the years ``MIN_YEAR``–``MAX_YEAR``;
-    anything else NaT (pyarrow, vectorised; ``9999-12-31`` is NaT, not an overflow)."""
+    """Dates by :data:`DATE_RULE`, in the years ``MIN_YEAR``–``MAX_YEAR``; anything else NaT
+    (pyarrow, vectorised; ``9999-12-31`` is NaT, not an overflow). Day first, always: ACLED writes
+    the day first, and a month-first date (``11/17/2017``) is refused rather than guessed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = _arrow(col)
-    iso = pc.strptime(arr, format="%Y-%m-%d", unit="s", error_is_null=True)
+    ymd = pc.match_substring_regex(arr, pattern=r"^\d{4}-\d{1,2}-\d{1,2}$")
+    iso = pc.strptime(pc.if_else(ymd, arr, pa.scalar(None, pa.string())), format="%Y-%m-%d", unit="s",
+                      error_is_null=True)
     if iso.null_count > arr.null_count:
         long = pc.strptime(arr, format="%d %B %Y", unit="s", error_is_null=True)
-        iso = pc.coalesce(iso, long)
+        # day first with / - or . and a four-digit year, or a two-digit year read as 20yy
+        dmy = pc.replace_substring_regex(arr, pattern=r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", replacement=r"\1-\2-\3")
+        dmy = pc.replace_substring_regex(dmy, pattern=r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})$", replacement=r"\1-\2-20\3")
+        day_first = pc.match_substring_regex(dmy, pattern=r"^\d{1,2}-\d{1,2}-\d{4}$")
+        short = pc.strptime(pc.if_else(day_first, dmy, pa.scalar(None, pa.string())), format="%d-%m-%Y", unit="s",
+                            error_is_null=True)
+        iso = pc.coalesce(iso, long, short)
+    # pyarrow rolls 31 February over into March: a date is real only if its day is the one written
+    lead = pc.struct_field(pc.extract_regex(arr, pattern=r"^(?P<d>\d{1,2})\D"), [0])
+    tail = pc.struct_field(pc.extract_regex(arr, pattern=r"^\d{4}-\d{1,2}-(?P<d>\d{1,2})$"), [0])
+    written = pc.cast(pc.coalesce(pc.if_else(ymd, tail, pa.scalar(None, pa.string())), lead), pa.int64())
+    iso = pc.if_else(pc.equal(pc.day(iso), written), iso, pa.scalar(None, iso.type))
     year = pc.year(iso)
     in_range = pc.and_(pc.greater_equal(year, MIN_YEAR), pc.less_equal(year, MAX_YEAR))
     iso = pc.if_else(in_range, iso, pa.scalar(None, iso.type))
     out = pd.Series(iso.to_numpy(zero_copy_only=False), index=col.index).astype("datetime64[ns]")
     return out
+
+
+def date_problem(value) -> str:
+    """What is wrong with a date that :func:`parse_dates` refused, and how to fix it."""
+    import re as _re
+
+    v = str(value).strip()
+    m = _re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$", v)
+    if m and int(m.group(2)) > 12 and int(m.group(1)) <= 12:
+        return (f"{v!r} looks month-first; dates are read day first (dd/mm/yyyy): re-save the column as "
+                f"YYYY-MM-DD")
+    return f"{v!r} is not a date from {MIN_YEAR} to {MAX_YEAR} ({DATE_RULE}): re-save the column as YYYY-MM-DD"
 
 
 def _codes(col: pd.Series) -> pd.Series:
@@ -425,9 +504,13 @@ def _codes(col: pd.Series) -> pd.Series:
         return pd.to_numeric(pd.Series(arr.to_pandas(), index=col.index), errors="coerce").astype("float64")
 
 
-def check(df: pd.DataFrame, where: str) -> list[DataError]:
-    """Vectorised checks of an ACLED table read by :func:`read_table` (see module docstring)."""
+def check(df: pd.DataFrame, where: str, first_row: int = 2) -> list[DataError]:
+    """Vectorised checks of an ACLED table read by :func:`read_table` (see module docstring);
+    ``first_row``: the spreadsheet row of the first data row."""
+    import functools
+
     errors: list[DataError] = []
+    report = functools.partial(_report, first_row=first_row)
     missing = [c for c in REQUIRED if c not in df.columns]
     for c in missing:
         errors.append(DataError(where, "required ACLED column missing from the header", column=c))
@@ -437,38 +520,48 @@ def check(df: pd.DataFrame, where: str) -> list[DataError]:
         return [DataError(where, "no data rows")]
     s = lambda c: df[c].astype("string[pyarrow]").str.strip()  # noqa: E731
     ids = s("event_id_cnty")
-    _report(errors, where, ids.eq(""), "event_id_cnty", "empty event id")
+    report(errors, where, ids.eq(""), "event_id_cnty", "empty event id")
     dup = ids.duplicated(keep="first") & ids.ne("")
-    _report(errors, where, dup, "event_id_cnty", lambda v: f"duplicate event id {v!r}", ids)
+    report(errors, where, dup, "event_id_cnty", lambda v: f"duplicate event id {v!r}", ids)
     dates = parse_dates(df["event_date"])
-    _report(errors, where, dates.isna(), "event_date",
-            lambda v: f"{v!r} is not a date from {MIN_YEAR} to {MAX_YEAR} (YYYY-MM-DD or '17 October 2017')",
-            df["event_date"])
+    report(errors, where, dates.isna(), "event_date", date_problem, df["event_date"])
     for col in ("time_precision", "geo_precision"):
         code = _codes(df[col])
-        _report(errors, where, ~code.isin([1, 2, 3]), col, lambda v: f"{v!r} is not a precision code 1, 2 or 3",
+        report(errors, where, ~code.isin([1, 2, 3]), col, lambda v: f"{v!r} is not a precision code 1, 2 or 3",
                 df[col])
     for col, lo, hi in (("latitude", -90, 90), ("longitude", -180, 180)):
         num = _codes(df[col])
-        _report(errors, where, ~num.between(lo, hi).fillna(False), col,
+        report(errors, where, ~num.between(lo, hi).fillna(False), col,
                 lambda v, lo=lo, hi=hi: f"{v!r} is not a number between {lo} and {hi}", df[col])
     iso = _codes(df["iso"])
-    _report(errors, where, ~iso.isin(list(ISO_NUMERIC)), "iso",
-            lambda v: f"{v!r} is not an ISO 3166-1 numeric code this briefing knows (760 Syria, 368 Iraq …)", df["iso"])
-    _report(errors, where, s("location").eq(""), "location", "empty location")
-    _report(errors, where, s("sub_event_type").eq(""), "sub_event_type", "empty sub-event type")
-    _report(errors, where, s("actor1").eq(""), "actor1", "empty actor1 (ACLED always names actor1)")
+    out = ~iso.isin(list(ISO_NUMERIC))
+    if out.any():  # one line per distinct code, not one per row
+        import numpy as np
+
+        raw = df["iso"].astype("string").str.strip().fillna("")
+        bad_iso = out.to_numpy()
+        for value in sorted(set(raw[bad_iso])):
+            pos = np.flatnonzero((raw == value).to_numpy() & bad_iso)
+            name = str(df["country"].iloc[pos[0]]).strip() if "country" in df.columns else ""
+            shown = f"{value!r}" + (f" ({name})" if name else "")
+            n = len(pos)
+            errors.append(DataError(where, f"{shown} on {n:,} row{'s' if n != 1 else ''} (first: row {pos[0] + first_row}) is "
+                                    "outside this briefing's region (Syria, Iraq and their neighbours; the maps and "
+                                    "country names cover no other): keep only those countries' rows", column="iso"))
+    report(errors, where, s("location").eq(""), "location", "empty location")
+    report(errors, where, s("sub_event_type").eq(""), "sub_event_type", "empty sub-event type")
+    report(errors, where, s("actor1").eq(""), "actor1", "empty actor1 (ACLED always names actor1)")
     for col in ("inter1", "inter2"):
         if col in df.columns:
             v = s(col)
             num = pd.to_numeric(v.replace("", None), errors="coerce")
             ok = v.eq("") | num.isin(list(INTER_NAMES)) | v.str.lower().isin(list(_INTER_BY_NAME))
-            _report(errors, where, ~ok, col, lambda x: f"{x!r} is not an ACLED inter code (0–8 or its name)", df[col])
+            report(errors, where, ~ok, col, lambda x: f"{x!r} is not an ACLED inter code (0–8 or its name)", df[col])
     if "fatalities" in df.columns:
         v = s("fatalities")
         num = pd.to_numeric(v.replace("", None), errors="coerce")
         bad = v.ne("") & ~(num.between(0, MAX_FATALITIES).fillna(False) & (num.fillna(0) % 1 == 0))
-        _report(errors, where, bad, "fatalities",
+        report(errors, where, bad, "fatalities",
                 lambda x: f"{x!r} is not a whole number from 0 to {MAX_FATALITIES:,}", df["fatalities"])
     return errors
 
@@ -571,7 +664,8 @@ def derive(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
         t = pd.DataFrame({"a": a.cat.codes.to_numpy(), "i": i.cat.codes.to_numpy(), "c": ccodes})
         t = t[t["a"] >= 0].value_counts().reset_index(name="n")
         t["name"] = a.cat.categories.to_numpy()[t["a"]]
-        t["inter"] = np.where(t["i"] >= 0, i.cat.categories.to_numpy()[t["i"].clip(lower=0)], "")
+        lut = np.append(i.cat.categories.to_numpy(dtype=object), "")  # -1 (no code) reads the trailing ""
+        t["inter"] = lut[t["i"].to_numpy()]
         t["country"] = iso2.cat.categories.to_numpy()[t["c"]]
         tallies.append(t[["name", "inter", "country", "n"]])
     counts = pd.concat(tallies).groupby(["name", "inter", "country"], sort=True)["n"].sum().reset_index()
@@ -627,6 +721,8 @@ def derive(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "summary": col("notes") if "notes" in df.columns else pd.Series([""] * n),
         "notes": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]),
         "fatalities": fat, "source_id": source_id,
+        # the last day the event may have happened on (a span's end; the date itself for ACLED)
+        "date_end": parse_dates(df["date_end"]).fillna(date) if "date_end" in df.columns else date,
     })
 
     # control periods from consecutive transfers at a place
@@ -667,13 +763,19 @@ def derive(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
               "event_type", "event_source"):
         control[c] = control[c].astype("string")
 
-    # sources: one per distinct source string; published = the latest event date citing it
+    # sources: one per distinct source string; published = the latest event date citing it (a
+    # file with headlines and source dates, UCDP's, gives the source as "outlet\x1fdate\x1fheadline")
     last = events.groupby("source_id", observed=True)["date"].max()
+    parts = [(s.split("\x1f") + ["", ""])[:3] for s in src_names]
+    src_names = [p[0] for p in parts]
+    given = parse_dates(pd.Series([p[1] for p in parts], dtype="string"))
+    published = [g if not pd.isna(g) else last.get(s, date.max()) for g, s in zip(given, src_ids)]
     sources = pd.DataFrame({
         "source_id": src_ids, "seed_file": "", "outlet": [s or "source not given" for s in src_names],
-        "headline": "", "published": pd.to_datetime([last.get(s, date.max()) for s in src_ids]),
+        "headline": [p[2] for p in parts], "published": pd.to_datetime(published),
         "published_precision": 1,
-        "published_basis": "ACLED gives no publication date: the latest event date the source is cited for",
+        "published_basis": ["the source's date as the data give it" if not pd.isna(g) else
+                            "no publication date given: the latest event date the source is cited for" for g in given],
         "agency": "", "agency_basis": "", "dateline": "", "byline": "", "source_url": "",
         "wire_group": src_ids, "notes": "",
     })
@@ -696,42 +798,63 @@ CLAIM_COLUMNS = ("claim_id", "quantity", "value", "low", "high", "unit", "qualif
 
 
 # --------------------------------------------------------------------------- cache, validation, loading
-def cache_key(csv_path: Path) -> str:
+@dataclass(frozen=True)
+class Spec:
+    """What differs between event-file adapters that share this module's reading, cache and
+    loading (ACLED here; UCDP in :mod:`.ucdp`): the adapter's name, its one file, how a file
+    becomes a checked ACLED-shaped frame, the source files its cache depends on, and words."""
+
+    name: str
+    the_csv: Callable[[Path], Path]
+    read_checked: Callable[[Path], tuple]  # path -> (ACLED-shaped frame | None, errors)
+    code: tuple[Path, ...]
+    cache_root: Path
+    description: str
+    layout: Callable[[Path], tuple[str, str]]  # path -> (layout name, variants in words)
+
+
+def cache_key(csv_path: Path, spec: "Spec | None" = None) -> str:
+    spec = spec or SPEC
     st = csv_path.stat()
     h = hashlib.sha256()
     h.update(f"{csv_path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    h.update(Path(__file__).read_bytes())
+    for f in (Path(__file__), Path(table.__file__), *spec.code):
+        h.update(f.read_bytes())
     return h.hexdigest()[:32]
 
 
-def cache_dir(data_dir: Path) -> Path:
-    return CACHE_ROOT / cache_key(_the_csv(Path(data_dir)))
+def cache_dir(data_dir: Path, spec: "Spec | None" = None) -> Path:
+    spec = spec or SPEC
+    return spec.cache_root / cache_key(spec.the_csv(Path(data_dir)), spec)
 
 
-def validate(data_dir) -> tuple[list[DataError], list[DataError]]:
-    """All problems of an ACLED folder, one :class:`DataError` each (no caching), and no warnings."""
-    data_dir = Path(data_dir)
+def _read_checked(path: Path):
+    df, errors, first_row = read_table(path)
+    if df is not None:
+        errors += check(df, paths.rel(path), first_row)
+    return df, errors
+
+
+def validate(data_dir, spec: "Spec | None" = None) -> tuple[list[DataError], list[DataError]]:
+    """All problems of the folder's file, one :class:`DataError` each (no caching), and no warnings."""
+    spec = spec or SPEC
     try:
-        path = _the_csv(data_dir)
+        path = spec.the_csv(Path(data_dir))
     except ValidationFailed as exc:
         return exc.errors, []
-    df, errors = read_table(path)
-    if df is None:
-        return errors, []
-    return errors + check(df, paths.rel(path)), []
+    return spec.read_checked(path)[1], []
 
 
-def ensure_valid(data_dir) -> Path:
+def ensure_valid(data_dir, spec: "Spec | None" = None) -> Path:
     """Validate once per change of the CSV and build the Parquet cache; raise
     :class:`ValidationFailed` on problems. Returns ``data_dir``."""
+    spec = spec or SPEC
     data_dir = Path(data_dir)
-    target = cache_dir(data_dir)
+    target = cache_dir(data_dir, spec)
     if (target / "meta.json").is_file():
         return data_dir
-    path = _the_csv(data_dir)
-    df, errors = read_table(path)
-    if df is not None:
-        errors += check(df, paths.rel(path))
+    path = spec.the_csv(data_dir)
+    df, errors = spec.read_checked(path)
     if errors:
         raise ValidationFailed(errors)
     tables = derive(df)
@@ -742,7 +865,8 @@ def ensure_valid(data_dir) -> Path:
         for name, frame in tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False, compression="zstd" if name != "events" else "lz4")
         ev = tables["events"]
-        meta = {"csv": paths.rel(path), "rows": int(len(ev)),
+        layout, variants = spec.layout(path)
+        meta = {"csv": paths.rel(path), "layout": layout, "variants": variants, "rows": int(len(ev)),
                 "first": ev["date"].min().date().isoformat(), "last": ev["date"].max().date().isoformat(),
                 "countries": sorted(str(c) for c in ev["country"].dropna().unique()),
                 "transfers": int(ev["controller_after"].notna().sum())}
@@ -763,17 +887,48 @@ DESCRIPTION = ("The data are one ACLED-format CSV ({csv}: {n:,} events): each ro
                "checked against an article.")
 
 
-def summary(folder: Path) -> str:
-    ensure_valid(folder)  # builds the cache (and its metadata) once
-    meta = json.loads((cache_dir(folder) / "meta.json").read_text(encoding="utf-8"))
-    return f"ACLED file {meta['csv']}, {meta['rows']:,} events from {meta['first']} to {meta['last']}"
+def layout_name(lay) -> str:
+    """Which of ACLED's column layouts a file has (for messages and the README's table)."""
+    names = set(lay.names)
+    if "gwno" in names or "ally_actor_1" in names or "sub_event_type" not in names:
+        return "pre-2019"
+    if "data_id" in names or "iso3" in names:
+        return "2019-2022"
+    return "current"
 
 
-def load(data_dir, tables=None) -> Dataset:
+def _layout(path: Path) -> tuple[str, str]:
+    lay = table.sniff(path)
+    return layout_name(lay), lay.describe()
+
+
+def summary(folder: Path, spec: "Spec | None" = None) -> str:
+    spec = spec or SPEC
+    ensure_valid(folder, spec)  # builds the cache (and its metadata) once
+    meta = json.loads((cache_dir(folder, spec) / "meta.json").read_text(encoding="utf-8"))
+    return describe(meta, spec.name)
+
+
+def describe(meta: dict, adapter: str) -> str:
+    """What ``make validate`` says it read: adapter, file and layout, rows, date range, countries."""
+    countries = ", ".join(COUNTRY_NAME.get(c, c) for c in meta.get("countries", [])) or "none"
+    variants = f"; {meta['variants']}" if meta.get("variants") else ""
+    return (f"{adapter} ({meta.get('layout', '')} layout{variants}): 1 file {meta['csv']}, {meta['rows']:,} events "
+            f"from {meta['first']} to {meta['last']}, countries: {countries}")
+
+
+def region_of(codes) -> str:
+    """'Iraq', 'Iraq and Syria', or 'the region' for more than two countries."""
+    countries = [COUNTRY_NAME.get(c, c) for c in codes]
+    return " and ".join(countries) if 0 < len(countries) <= 2 else "the region"
+
+
+def load(data_dir, tables=None, spec: "Spec | None" = None) -> Dataset:
     """Validate (cached) and return the dataset; tables are read from the Parquet cache on
     first use (``evidence``: one row per event, the notes as the quote, built not stored)."""
-    data_dir = ensure_valid(Path(data_dir))
-    cache = cache_dir(data_dir)
+    spec = spec or SPEC
+    data_dir = ensure_valid(Path(data_dir), spec)
+    cache = cache_dir(data_dir, spec)
     meta = json.loads((cache / "meta.json").read_text(encoding="utf-8"))
 
     def read(name: str, cols=None) -> pd.DataFrame:
@@ -787,12 +942,15 @@ def load(data_dir, tables=None) -> Dataset:
         return pd.read_parquet(cache / f"{name}.parquet", columns=cols)
 
     first, last = dt.date.fromisoformat(meta["first"]), dt.date.fromisoformat(meta["last"])
-    countries = [COUNTRY_NAME.get(c, c) for c in meta.get("countries", [])]
-    region = " and ".join(countries) if 0 < len(countries) <= 2 else "the region"
+    region = region_of(meta.get("countries", []))
     day = lambda d: f"{d.day} {d:%B %Y}"  # noqa: E731
     return Dataset(data_dir=data_dir, title=TITLE.format(region=region, first=day(first), last=day(last)),
                    short_title=f"Events in {region}",
                    region=region, period=(first, last),
-                   description=DESCRIPTION.format(csv=Path(meta["csv"]).name, n=meta["rows"]),
+                   description=spec.description.format(csv=Path(meta["csv"]).name, n=meta["rows"]),
                    has_quotes=False, has_claims=False, has_transfers=bool(meta.get("transfers", 0)),
                    has_attribution=True, has_publication_dates=False, n_events=meta["rows"], reader=read)
+
+
+SPEC = Spec(name=NAME, the_csv=_the_csv, read_checked=_read_checked, code=(), cache_root=CACHE_ROOT,
+            description=DESCRIPTION, layout=_layout)

@@ -37,6 +37,10 @@ TITLE = "The collapse of the Islamic State's territory in Syria and Iraq"
 DESCRIPTION = ("Every row was transcribed by hand from five news articles (copied byte for byte into "
                "seeds/) and carries a verbatim quote that the build finds in the article text.")
 
+#: The articles' campaign opens with the fall of Mosul (July 2017): the briefing's window starts there;
+#: older events (the 2014 rampage, the caliphate's declaration) are background.
+WINDOW_START = dt.date(2017, 7, 1)
+
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
 CACHE_DIR = paths.BUILD / "cache" / "validated"
 _VALIDATOR_SOURCES = ("validate.py", "provenance.py", "sources.py", "errors.py", "paths.py", "geocode.py")
@@ -181,4 +185,5 @@ def load(data_dir: Path, tables=None) -> Dataset:
                    region="Syria and Iraq", period=period,
                    description=DESCRIPTION, has_quotes=True, has_claims=True, has_transfers=True,
                    has_attribution=True, has_publication_dates=True, n_events=len(events),
+                   window_start=WINDOW_START,
                    reader=read, frames=frames)
