@@ -2,7 +2,7 @@
 
 ``make test`` runs two workers (``-n 2``). Some tests must run together, in one worker, in order:
 a notebook's nbval cells share one kernel, and the modules whose module-scoped fixtures run full
-builds (test_build, test_robustness) or a browser (the browser tests) must not repeat that work in
+builds or many make runs up front (test_build, test_robustness, test_hostile) or a browser must not repeat that work in
 each worker. Every other test is scheduled on its own, so the two workers stay evenly loaded.
 
 xdist's own ``--dist loadgroup`` cannot be used for this: it renames node ids to carry the group,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-GROUPED_MODULES = {"test_build.py", "test_robustness.py", "test_webmap_browser.py", "test_lab_browser.py"}
+GROUPED_MODULES = {"test_build.py", "test_robustness.py", "test_hostile.py", "test_webmap_browser.py", "test_lab_browser.py"}
 
 
 def scope_of(nodeid: str) -> str:
