@@ -45,6 +45,17 @@ override COMPARE    := $(value COMPARE)
 export BRIEFING_DATA_DIR   := $(DATA_DIR)
 export BRIEFING_AS_OF      := $(AS_OF)
 export BRIEFING_REPORT_DIR := $(REPORT_DIR)
+# The imprint the briefing prints: publisher line, licence, corrections contact (plain text;
+# empty = the defaults in briefing/params.py IMPRINT_DEFAULTS). Only the report step reads them.
+PUBLISHER   ?=
+LICENCE     ?=
+CORRECTIONS ?=
+override PUBLISHER   := $(value PUBLISHER)
+override LICENCE     := $(value LICENCE)
+override CORRECTIONS := $(value CORRECTIONS)
+export BRIEFING_PUBLISHER   := $(PUBLISHER)
+export BRIEFING_LICENCE     := $(LICENCE)
+export BRIEFING_CORRECTIONS := $(CORRECTIONS)
 export BRIEFING_COMPARE    := $(COMPARE)
 
 # REPORT_DIR becomes a make target name, and make cannot quote: a value with whitespace or one of
@@ -66,6 +77,7 @@ EXECUTED    := $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(NOTEBOOKS))
 PACKAGE     := $(sort $(wildcard briefing/*.py briefing/adapters/*.py briefing/templates/* briefing/vendor/*))
 SEED_FILES  := $(sort $(wildcard seeds/*.txt))
 PARAMS      := $(BUILD_DIR)/params.json
+IMPRINT     := $(BUILD_DIR)/imprint.json
 NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
 # One digest per input (briefing.params.INPUTS), rewritten only when the input changes: make
 # tracks the data through these files, so a DATA_DIR may hold any character, and deleting or
@@ -100,7 +112,7 @@ notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into build/execu
 # Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
 # PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
 # here with one line, before anything is written.
-$(PARAMS) $(INPUTS) $(NB_DEPS) &: $(SETUP) FORCE
+$(PARAMS) $(IMPRINT) $(INPUTS) $(NB_DEPS) &: $(SETUP) FORCE
 	@$(PY) -m briefing build params
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
@@ -131,7 +143,7 @@ $(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $$(call input_files,$$(NB_DATA_
 # Prerequisites longest-first (the territory notebook), so the two parallel jobs end together.
 # The report step publishes the staged figures and both reports together.
 LONGEST     := $(filter %/03_territory.ipynb,$(EXECUTED))
-$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE) $(BUILD_DIR)/validated.stamp
+$(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf &: $(LONGEST) $(filter-out $(LONGEST),$(EXECUTED)) $(PACKAGE) $(BUILD_DIR)/validated.stamp $(IMPRINT)
 	@$(PY) -m briefing build report
 else
 report notebooks: $(SETUP) ## (REPORT_DIR cannot be a make target: the check says why, in one line)

@@ -147,6 +147,7 @@ def step_params() -> int:
     check_pdf_libraries()
     remove_stale_temporaries([bp.report_dir, bp.executed_dir, bp.figures_dir, bp.stage_dir, bp.build_dir])
     write_if_changed(bp.params_file, json.dumps(bp.notebook_params(), indent=1, sort_keys=True) + "\n")
+    write_if_changed(bp.imprint_file, json.dumps(bp.imprint, indent=1, sort_keys=True) + "\n")
     for name, digest in P.input_digests(bp.data_dir).items():
         write_if_changed(bp.inputs_dir / f"{name}.sha256", digest + "\n")
     write_if_changed(bp.inputs_dir / "compare.sha256", P.compare_digest(bp.compare) + "\n")
@@ -298,13 +299,19 @@ def step_notebook(notebook: Path, params: dict, out: Path) -> int:
 
 
 def step_report(executed: list[Path], facts: Path, html: Path, pdf: Path,
-                publish: tuple[Path, Path] | None = None) -> int:
+                publish: tuple[Path, Path] | None = None, imprint: Path | None = None) -> int:
+    from . import params as P
     from . import report
 
     try:
         context = json.loads(Path(facts).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BriefingError(f"{paths.rel(Path(facts))}: not found; the validate step writes it (run `make report`)") from None
+    values = dict(P.IMPRINT_DEFAULTS)
+    if imprint is not None and Path(imprint).is_file():
+        values.update(json.loads(Path(imprint).read_text(encoding="utf-8")))
+    context = {**context, "imprint": {k: P.imprint_value(k, values.get(k)) for k in P.IMPRINT_DEFAULTS},
+               "pdf_name": Path(pdf).name}
     timings = report.build(executed, facts=context, html_path=html, pdf_path=pdf, publish=publish)
     _say("report", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()) + f" → {paths.rel(html)}, {paths.rel(pdf)}")
     return 0
@@ -389,7 +396,8 @@ def main(argv: list[str]) -> int:
         executed = [bp.executed_dir / nb.name for nb in sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
         return step_report(args.executed or executed, args.facts or bp.build_dir / "facts.json",
                            args.html or bp.report_dir / "briefing.html",
-                           args.pdf or bp.report_dir / "briefing.pdf", publish=(bp.stage_dir, bp.figures_dir))
+                           args.pdf or bp.report_dir / "briefing.pdf", publish=(bp.stage_dir, bp.figures_dir),
+                           imprint=bp.imprint_file)
     if not (args.html and args.pdf and args.executed and args.facts):
         raise BriefingError("build report: executed notebooks, --facts, --html and --pdf are required with --params")
     return step_report(args.executed, args.facts, args.html, args.pdf)

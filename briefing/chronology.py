@@ -234,6 +234,7 @@ def select(ds, window: Window) -> Selection:
             style, colour = "none", NEUTRAL
         rows.append({
             "event_id": e.event_id,
+            "place_id": e.place_id,
             "date": _ts(e.date),
             "precision": kind,
             "span_start": lo,
@@ -296,18 +297,75 @@ def _says_who(quotes: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------- table
+def who_text(actor: str, opponent: str, controller: str, style: str, place: str) -> str:
+    """The Who column in words, not an arrow (an arrow read as control passing to the second
+    name): "Iraqi forces took Rawa from Islamic State" for a change of control, "Islamic State
+    lost Hawija; taker not named" when the taker is not reported, "Iraqi forces against Islamic
+    State" for any other event; a side that is not named is left out, and when neither is named
+    the cell says so once."""
+    named = lambda v: isinstance(v, str) and v.strip() and v != NOT_NAMED  # noqa: E731
+    actor = actor if named(actor) else ""
+    opponent = opponent if named(opponent) else ""
+    controller = controller if named(controller) else ""
+    if style == "gained" and controller:
+        return f"{controller} took {place} from {opponent}" if opponent else f"{controller} took {place}"
+    if style == "lost":
+        loser = opponent or actor or "Islamic State"
+        return f"{loser} lost {place}; taker not named"
+    if actor and opponent:
+        return f"{actor} against {opponent}"
+    if actor or opponent:
+        return actor or f"against {opponent}"
+    return "not named"
+
+
 def table_frame(events: pd.DataFrame) -> pd.DataFrame:
     """The chronology table's rows (plain text; escaped by :func:`render.table`)."""
+    ctrl = events["controller_after"] if "controller_after" in events else pd.Series("", index=events.index)
+    style = events["style"] if "style" in events else pd.Series("none", index=events.index)
     return pd.DataFrame({
         "Date": [date_label(d, k) for d, k in zip(events["date"], events["precision"])],
         "Place": events["place"],
         "What happened": events["summary"],
-        "Who": [f"{a} → {o}" for a, o in zip(events["actor"], events["opponent"])],
+        "Who": [who_text(a, o, c, st, pl) for a, o, c, st, pl in
+                zip(events["actor"], events["opponent"], ctrl.fillna(""), style, events["place_short"]
+                    if "place_short" in events else events["place"])],
         "Sources": [
             f"{', '.join(ids)} ({n} indep.)" for ids, n in zip(events["source_ids"], events["n_independent"])
         ],
         **({"Who says so": events["says_who"]} if "says_who" in events and events["says_who"].astype(bool).any() else {}),
     })
+
+
+def narrow_timeline(events: pd.DataFrame) -> str:
+    """The timeline's form for a phone: one line per event, newest last, grouped by month, with
+    the same marks as the figure (filled dot in the taker's colour, hollow dot for a loss whose
+    taker is not named, grey for no change of control). Every value is escaped."""
+    out, month = [], None
+    for e in events.itertuples(index=False):
+        m = f"{pd.Timestamp(e.date):%B %Y}"
+        if m != month:
+            if month is not None:
+                out.append("</ol>")
+            out.append(f'<p class="tl-month">{render.esc(m)}</p><ol class="tl-narrow">')
+            month = m
+        cls = {"gained": "gained", "lost": "lost"}.get(e.style, "none")
+        colour = e.colour if e.style == "gained" else ("#1a1a1a" if e.style == "lost" else NEUTRAL)
+        who = {"gained": f" (taken by {e.controller_after})", "lost": " (lost by IS, taker not named)"}.get(e.style, "")
+        out.append(f'<li class="{cls}"><span class="tl-mark" style="--c:{render.esc(colour)}"></span>'
+                   f'<span class="tl-date">{render.esc(date_label(e.date, e.precision))}</span> '
+                   f'<b>{render.esc(e.place_short)}</b>: {render.esc(e.event_type)}{render.esc(who)}</li>')
+    if month is not None:
+        out.append("</ol>")
+    return "".join(out)
+
+
+def map_links(events: pd.DataFrame) -> list[dict]:
+    """Per row, the place and date the briefing's map shows when the row is clicked."""
+    if "place_id" not in events:
+        return []
+    return [{"place": p if isinstance(p, str) else "", "date": pd.Timestamp(d).date().isoformat()}
+            for p, d in zip(events["place_id"], events["date"])]
 
 
 def table_csv(events: pd.DataFrame) -> pd.DataFrame:
@@ -762,14 +820,16 @@ class Chronology(_Heading):
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
                    "bars: events dated only to the week or month, drawn over that whole period. "
                    "Colour: the side that took control. Labels: place and event type.")
-        return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption)
+        return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption,
+                            narrow_html=narrow_timeline(sel.events))
 
     def table(self):
         ev = self.selection.events
         figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
         if not len(ev):
             return render.markdown("No event to list in this window.")
-        return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"})
+        return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"},
+                            row_attrs=map_links(ev))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=DATE_RULE)
@@ -870,7 +930,7 @@ def annotate(ds, shown: pd.DataFrame, summaries: dict | None = None) -> pd.DataF
     colour = np.where(gained, ctrl_side.map(lambda s: figures.SIDE_COLOURS.get(s, NEUTRAL)), NEUTRAL)
     sid = shown["source_id"].astype(object)
     out = pd.DataFrame({
-        "event_id": shown["event_id"].astype(object), "date": shown["date"].dt.normalize(),
+        "event_id": shown["event_id"].astype(object), "place_id": pid, "date": shown["date"].dt.normalize(),
         "precision": shown["precision"], "span_start": shown["span_start"], "span_end": shown["span_end"],
         "country": shown["country"].astype(object), "lane": _lane_vec(shown["country"]),
         "place": place, "place_short": place, "event_type": shown["event_type"].astype(object),
@@ -1106,7 +1166,7 @@ class AggregateChronology(_Heading):
                    "fig2_chronology_table.csv)")
         else:
             cap = f"Territorial changes ({len(ch):,})"
-        return render.table(frame, caption=cap, col_classes={"Date": "nowrap"})
+        return render.table(frame, caption=cap, col_classes={"Date": "nowrap"}, row_attrs=map_links(shown))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE + " Other events are counted in the timeline, "

@@ -25,15 +25,19 @@ TEXT_WIDTH_IN = 6.7  # A4 text block (170 mm)
 EQUAL_AREA = "+proj=laea +lat_0=34 +lon_0=40 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 DPI = 200
 
-# One colour per actor side, shared by every figure and the web map (colour-blind safe,
-# Okabe–Ito derived). IS is black: it is the subject, and the "loss" reads as black → colour.
+# One colour per actor side, shared by every figure and the web map. IS is black: it is the
+# subject, and the "loss" reads as black → colour. Chosen from the Okabe–Ito and Paul Tol
+# palettes so that every pair stays at least 20 apart (CAM02-UCS) for readers with deuteranopia
+# or protanopia (tests/test_palette.py simulates both): the Syrian government's wine red and the
+# US-backed forces' orange were a red and an orange that such readers could hardly tell apart;
+# the Iraqi government's cyan keeps clear of the rivers' blue.
 SIDE_COLOURS = {
     "islamic-state": "#1a1a1a",
-    "syrian-government": "#c0392b",
-    "iraqi-government": "#1f6fb4",
+    "syrian-government": "#aa3377",
+    "iraqi-government": "#33bbee",
     "us-backed": "#e69f00",
-    "rebel": "#009e73",
-    "other": "#8c8c8c",
+    "rebel": "#117733",
+    "other": "#a0a0a0",
 }
 INK = "#222222"
 MUTED = "#6b6b6b"
@@ -91,7 +95,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "",
-         print_format: str = "svg") -> Figure:
+         print_format: str = "svg", narrow_html: str = "") -> Figure:
     """Write ``name.png``, ``name.svg`` and ``name.csv`` into ``figures_dir``; return a
     display object for the notebook (and, through it, the briefing).
 
@@ -112,4 +116,4 @@ def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "
     (figures_dir / f"{name}.svg").write_bytes(svg.getvalue())
     write_csv(data, figures_dir / f"{name}.csv")
     return Figure(name=name, png=png.getvalue(), svg=svg.getvalue(), width_px=width_px, caption=caption,
-                  print_format=print_format)
+                  print_format=print_format, csv=(figures_dir / f"{name}.csv").read_bytes(), narrow_html=narrow_html)

@@ -382,50 +382,46 @@ def _legend(lax, states, numbers, note: str, renderer) -> None:
 
 
 def shrinking_chart(series: pd.DataFrame, panels: list):
-    """Two step charts from :func:`briefing.territory.shrinking`: IS-held main towns, and the
-    area proxy (km²). Key dates are marked and named."""
+    """What IS still held, day by day, as counts the data support (no area: the articles give
+    none): the main towns (each loss named where it happens) and every place the articles
+    still name as IS-held; the gap between the two lines is the places other than towns
+    (villages, desert areas, an oilfield)."""
     figures.use_style()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(figures.TEXT_WIDTH_IN, 2.45), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(figures.TEXT_WIDTH_IN, 2.1), constrained_layout=True)
     d = pd.to_datetime(series["date"])
     blk = figures.SIDE_COLOURS[IS_SIDE]
-    a1.step(d, series["is_held_towns"], where="post", color=blk, lw=1.4)
-    a1.fill_between(d, series["is_held_towns"], step="post", color=blk, alpha=0.08, lw=0)
-    a1.set_title("IS-held main towns (cities and towns in the data)", fontsize=8)
-    a1.set_ylabel("towns")
-    a1.set_ylim(0, max(series["is_held_towns"].max() * 1.25, 1))
-    towns, other = series["area_proxy_towns_km2"], series["area_proxy_other_km2"]
-    a2.fill_between(d, 0, towns, step="post", color=blk, alpha=0.75, lw=0, label="around IS-held main towns")
-    a2.fill_between(d, towns, towns + other, step="post", facecolor="none", edgecolor=blk, hatch="/////", lw=0,
-                    label="around other IS-held places (holdouts;\nzones of 25 km for regions)")
-    a2.step(d, towns + other, where="post", color=blk, lw=1.0)
-    a2.set_title("Area proxy: discs around IS-held places", fontsize=8)
-    a2.set_ylabel("km² (a proxy, not territory)")
-    a2.set_ylim(0, (towns + other).max() * 1.45)
-    a2.legend(loc="upper right", fontsize=6.3, handlelength=1.4)
-    for ax in (a1, a2):
-        ax.grid(axis="y", color=figures.GRID, lw=0.5)
-        ax.set_axisbelow(True)
-        ax.xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%-d %b"))
-        ax.xaxis.set_major_locator(plt.matplotlib.dates.DayLocator(bymonthday=[1, 8, 15, 22]))
-        ax.set_xlim(d.min(), d.max() + pd.Timedelta(days=4))
-        for k in panels[1:]:
-            kd = pd.Timestamp(k.date)
-            if d.min() <= kd <= d.max():
-                ax.axvline(kd, color=figures.MUTED, lw=0.5, ls=":")
-    a1.yaxis.set_major_locator(plt.matplotlib.ticker.MaxNLocator(integer=True))
-    a2.yaxis.set_major_formatter(plt.matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    # name the towns lost at each step on the town chart
+    places, towns = series["is_held_places"], series["is_held_towns"]
+    ax.fill_between(d, towns, places, step="post", color=blk, alpha=0.10, lw=0)
+    ax.step(d, places, where="post", color=figures.MUTED, lw=1.2, ls="--")
+    ax.step(d, towns, where="post", color=blk, lw=1.6)
+    ymax = max(float(places.max()) * 1.3, 1.0)
+    ax.set_ylim(0, ymax)
+    end = d.max() + pd.Timedelta(days=1)
+    ax.set_xlim(d.min(), end + pd.Timedelta(days=12))
+    ax.annotate(f"all places named as IS-held: {int(places.iloc[-1])}", (end, places.iloc[-1]), xytext=(3, 0),
+                textcoords="offset points", fontsize=7, va="center", color=figures.MUTED)
+    ax.annotate(f"of them main towns: {int(towns.iloc[-1])}", (end, towns.iloc[-1]), xytext=(3, 0),
+                textcoords="offset points", fontsize=7, va="center", color=blk, fontweight="bold")
+    ax.set_ylabel("places held by IS")
+    ax.grid(axis="y", color=figures.GRID, lw=0.5)
+    ax.set_axisbelow(True)
+    ax.xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%-d %b"))
+    ax.xaxis.set_major_locator(plt.matplotlib.dates.DayLocator(bymonthday=[1, 8, 15, 22]))
+    ax.yaxis.set_major_locator(plt.matplotlib.ticker.MaxNLocator(integer=True))
+    for k in panels[1:]:
+        kd = pd.Timestamp(k.date)
+        if d.min() <= kd <= d.max():
+            ax.axvline(kd, color=figures.MUTED, lw=0.5, ls=":")
+    # name the towns lost at each step
     prev = None
-    ymax = a1.get_ylim()[1]
     for _, row in series.iterrows():
         names = set(filter(None, str(row["is_held_town_names"]).split("; ")))
         if prev is not None and names != prev:
             lost = sorted(prev - names)
             if lost:
-                a1.annotate("\n".join(lost), (pd.Timestamp(row["date"]), row["is_held_towns"]),
-                            xytext=(2, 3), textcoords="offset points", fontsize=6, color=figures.INK, va="bottom")
+                ax.annotate("\n".join(lost) + " lost", (pd.Timestamp(row["date"]), row["is_held_towns"]),
+                            xytext=(2, 3), textcoords="offset points", fontsize=6.5, color=figures.INK, va="bottom")
         prev = names
-    a1.set_ylim(0, ymax)
     return fig
 
 
@@ -479,7 +475,7 @@ def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
     leg._legend_box.align = "left"
     steps = sorted({max(1, int(round(vmax))), max(1, int(round(vmax / 4))), max(1, int(round(vmax / 16)))},
                    reverse=True)
-    unit = "deaths\n(the source's best estimate)" if size_by == "deaths" else "events"
+    unit = "deaths reported" if size_by == "deaths" else "number of events"
     sizes = [Line2D([], [], marker="o", ls="none", mfc="#bbbbbb", mec="white", ms=math.sqrt(area(v)), label=f"{v:,}")
              for v in steps]
     lax.add_artist(leg)

@@ -117,7 +117,19 @@ def resolve_as_of(as_of: dt.date | None, first: dt.date, last: dt.date) -> dt.da
 # --------------------------------------------------------------------------- build parameters
 
 ENV = {"data_dir": "BRIEFING_DATA_DIR", "as_of": "BRIEFING_AS_OF", "report_dir": "BRIEFING_REPORT_DIR",
-       "compare": "BRIEFING_COMPARE"}
+       "compare": "BRIEFING_COMPARE",
+       "publisher": "BRIEFING_PUBLISHER", "licence": "BRIEFING_LICENCE", "corrections": "BRIEFING_CORRECTIONS"}
+
+#: The imprint the briefing prints (publisher line, licence, corrections contact): build
+#: parameters with these defaults. Plain text, at most :data:`IMPRINT_MAX` characters, no control
+#: characters; the template escapes them (they are never markup).
+IMPRINT_DEFAULTS = {
+    "publisher": "Published as a reproducible build of the IS-territory briefing project",
+    "licence": ("Text, figures and data tables: CC BY 4.0. Quotations from the source articles remain their "
+                "publishers' and are reproduced as short excerpts for reference"),
+    "corrections": "Report an error by opening an issue in the project's repository, quoting the data version",
+}
+IMPRINT_MAX = 300
 # Characters make cannot quote in a target name, or that a shell would interpret. Mirrored by
 # UNSAFE_CHARS in the Makefile (tests/test_params.py keeps the two equal).
 UNSAFE_CHARS = "$#%:;'\"`\\*?[]=|&<>(){}!~^,"
@@ -137,10 +149,16 @@ class BuildParams:
     build_dir: Path
     figures_dir: Path
     compare: Path | None = None  # a second data folder to corroborate against (COMPARE), or None
+    imprint: dict = field(default_factory=lambda: dict(IMPRINT_DEFAULTS))
 
     @property
     def params_file(self) -> Path:
         return self.build_dir / "params.json"
+
+    @property
+    def imprint_file(self) -> Path:
+        """The publisher, licence and corrections contact (JSON): only the report reads it."""
+        return self.build_dir / "imprint.json"
 
     @property
     def stage_dir(self) -> Path:
@@ -197,6 +215,20 @@ def report_folder(value, data_dir: Path) -> Path:
     return folder
 
 
+def imprint_value(name: str, value) -> str:
+    """One imprint parameter: empty means the default; otherwise printable text, one line."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return IMPRINT_DEFAULTS[name]
+    bad = sorted({c for c in text if not c.isprintable()})
+    if bad:
+        raise ParameterError(name, f"contains a control character ({' '.join(repr(c) for c in bad)}); "
+                                   "expected one line of plain text")
+    if len(text) > IMPRINT_MAX:
+        raise ParameterError(name, f"is {len(text)} characters long; at most {IMPRINT_MAX}")
+    return text
+
+
 def compare_folder(value, data_dir: Path | None = None) -> Path | None:
     """``COMPARE``: empty → ``None``; else an existing folder (any characters: it is never a make
     target), not the data folder itself."""
@@ -226,7 +258,8 @@ def build_params(environ=None) -> BuildParams:
     else:  # another REPORT_DIR keeps its own, so it never overwrites the default build's files
         build_dir, figures_dir = report_dir / "build", report_dir / "figures"
     compare = compare_folder(env.get(ENV["compare"], ""), data_dir)
-    return BuildParams(data_dir, as_of, report_dir, build_dir, figures_dir, compare)
+    imprint = {k: imprint_value(k, env.get(ENV[k], "")) for k in IMPRINT_DEFAULTS}
+    return BuildParams(data_dir, as_of, report_dir, build_dir, figures_dir, compare, imprint)
 
 
 # Inputs each notebook may depend on, tracked as digest files the Makefile lists as prerequisites.

@@ -53,18 +53,25 @@ class _Output:
 
 
 def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data",
-          col_classes: dict[str, str] | None = None, raw_html_cols: tuple[str, ...] = ()) -> _Output:
+          col_classes: dict[str, str] | None = None, raw_html_cols: tuple[str, ...] = (),
+          row_attrs: list[dict] | None = None) -> _Output:
     """An escaped HTML table. ``raw_html_cols`` names columns whose cells the caller has
-    already built from escaped parts (e.g. a date with a precision badge)."""
+    already built from escaped parts (e.g. a date with a precision badge). ``row_attrs``: one
+    dict per row of ``data-*`` attributes (names and values escaped here), e.g. the place and
+    date the briefing's map shows when the row is clicked. Every cell carries its column name
+    (``data-label``) so a narrow screen can show the table as one card per row."""
     col_classes = col_classes or {}
     head = "".join(f'<th class="{esc(col_classes.get(c, ""))}">{esc(c)}</th>' for c in df.columns)
     rows = []
-    for rec in df.itertuples(index=False, name=None):
+    for i, rec in enumerate(df.itertuples(index=False, name=None)):
         cells = []
         for col, val in zip(df.columns, rec):
             text = str(val) if col in raw_html_cols else esc(val)
-            cells.append(f'<td class="{esc(col_classes.get(col, ""))}">{text}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+            cells.append(f'<td class="{esc(col_classes.get(col, ""))}" data-label="{esc(col)}">{text}</td>')
+        attrs = ""
+        if row_attrs is not None and i < len(row_attrs):
+            attrs = "".join(f' data-{_attr_name(k)}="{esc(v)}"' for k, v in row_attrs[i].items() if esc(v))
+        rows.append(f"<tr{attrs}>" + "".join(cells) + "</tr>")
     # The caption is a paragraph in a wrapper, not a <caption>: print engines keep a block with
     # the block after it, but may strand a <caption> at the foot of a page.
     cap = f'<p class="table-caption">{esc(caption)}</p>' if caption else ""
@@ -73,6 +80,15 @@ def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data"
               f'<tbody>{"".join(rows)}</tbody></table></div>')
     plain = df.to_string(index=False, max_colwidth=60)
     return _Output({"text/html": markup, "text/plain": plain})
+
+
+def _attr_name(name: str) -> str:
+    import re
+
+    clean = re.sub(r"[^a-z0-9-]", "", str(name).lower())
+    if not clean:
+        raise ValueError(f"not an attribute name: {name!r}")
+    return clean
 
 
 def html_block(markup: str, plain: str) -> _Output:
@@ -102,14 +118,20 @@ class Figure:
     width_px: int
     caption: str = ""
     print_format: str = "svg"  # "png" for figures whose vector form is too heavy to print fast (maps)
+    csv: bytes = b""  # the figure's data, linked from the HTML briefing (embedded: works offline)
+    narrow_html: str = ""  # an HTML form for narrow screens (escaped by its maker), shown instead under 600 px
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {
             "image/png": base64.b64encode(self.png).decode("ascii"),
             "text/plain": f"<Figure {self.name}: {self.caption}>",
         }
-        if self.print_format == "svg":  # the SVG travels only when the PDF will use it
+        if self.print_format == "svg":  # the SVG travels only when the PDF will use it (and the screen)
             bundle["image/svg+xml"] = self.svg.decode("utf-8")
-        meta = {"image/png": {"width": self.width_px},
-                "briefing": {"figure": self.name, "caption": self.caption, "print": self.print_format}}
+        info = {"figure": self.name, "caption": self.caption, "print": self.print_format}
+        if self.csv:
+            info["csv"] = base64.b64encode(self.csv).decode("ascii")
+        if self.narrow_html:
+            info["narrow"] = self.narrow_html
+        meta = {"image/png": {"width": self.width_px}, "briefing": info}
         return bundle, meta

@@ -83,6 +83,35 @@ def _image(data: str, mime: str, width: int | None, alt: str) -> str:
     return f'<img src="data:{mime};base64,{b64}" alt="{html.escape(alt)}"{style}>'
 
 
+def _web_figure(data: dict, info: dict, caption: str) -> str:
+    """A figure on screen: the SVG (sharp at any size; PNG when the figure has no SVG) shown
+    wider than the text column so its type reads at 11 px or more, a button that enlarges it
+    (inline script, nothing fetched), the CSV behind it as an embedded download, and for narrow
+    screens the figure's own narrow form when it has one."""
+    name = info.get("figure", "figure")
+    if "image/svg+xml" in data:
+        svg = data["image/svg+xml"]
+        svg = "".join(svg) if isinstance(svg, list) else svg
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    else:
+        src = "data:image/png;base64," + data["image/png"]
+    alt = html.escape(caption or name, quote=True)
+    img = (f'<button type="button" class="zoom" aria-label="Enlarge the figure" title="Enlarge">'
+           f'<img src="{src}" alt="{alt}"></button>')
+    links = []
+    if info.get("csv"):
+        links.append(f'<a class="csv" download="{html.escape(name)}.csv" '
+                     f'href="data:text/csv;charset=utf-8;base64,{info["csv"]}">Data behind this figure (CSV)</a>')
+    narrow = info.get("narrow", "")
+    wide_cls = "wide has-narrow" if narrow else "wide"
+    body = f'<div class="{wide_cls}">{img}</div>'
+    if narrow:
+        body += f'<div class="narrow">{narrow}</div>'
+    cap = f"<figcaption>{html.escape(caption)}" + (f' <span class="figlinks">{" ".join(links)}</span>' if links else "") \
+        + "</figcaption>"
+    return f'<figure class="figure" id="{html.escape(name)}">{body}{cap}</figure>'
+
+
 def _output_html(output: dict, medium: str, nb_name: str) -> str:
     """One notebook output as HTML for ``medium`` ("web" or "print")."""
     kind = output.get("output_type")
@@ -92,6 +121,8 @@ def _output_html(output: dict, medium: str, nb_name: str) -> str:
         return ""  # streams (stdout/stderr) never reach the briefing
     data, meta = output.get("data", {}), output.get("metadata", {})
     info = meta.get("briefing", {})
+    if ("image/png" in data or "image/svg+xml" in data) and medium == "web":
+        return _web_figure(data, info, info.get("caption", ""))
     if "image/png" in data or "image/svg+xml" in data:
         vector_in_print = medium == "print" and info.get("print", "svg") == "svg"
         order = ["image/svg+xml", "image/png"] if vector_in_print else ["image/png", "image/svg+xml"]

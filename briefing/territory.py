@@ -36,7 +36,7 @@ from . import params as P
 from .errors import ParameterError
 from .figures import EQUAL_AREA
 from .model import Dataset, attribution_phrase, control_table, state_on
-from .words import IS_SIDE, at_precision as long_date, day as day_text, side as side_name
+from .words import IS_SIDE, PRECISION_KIND, as_written, at_precision as long_date, day as day_text, side as side_name
 MAIN_KINDS = ("city", "town")
 #: radius of the disc drawn/used around a place, by ``geo_precision`` (1 town, 2 near/part
 #: of a town, 3 region); a zone (hatched) is drawn for precision 2 and 3.
@@ -184,14 +184,14 @@ def place_states(ds, table: pd.DataFrame, dates: list, as_of) -> pd.DataFrame:
                 ev_day = pd.Timestamp(e["date"])
                 if ev_day <= on:
                     event = str(e["summary"])
-                    event_date = ev_day.date().isoformat()
                     p = int(pd.to_numeric(e["time_precision"]))
-                    precision = f"time precision {p}: {PRECISION_TEXT.get(p, '')}"
+                    event_date = as_written(ev_day, p)  # "17 Oct 2017", "week of 30 Oct 2017", "Oct 2017"
+                    precision = PRECISION_KIND.get(p, "month")
             source = ""
             if quote:
                 sid = quote[0]
                 s = srcs.loc[sid]
-                source = f"{sid}: \u201c{s['headline']}\u201d ({pd.Timestamp(s['published']).date().isoformat()})"
+                source = f"{sid}: \u201c{s['headline']}\u201d ({day_text(s['published'])})"
                 if "asserted_by" in ds.evidence.columns:  # who says so, in this quote
                     e = ds.evidence.iloc[quote[2]]
                     source = f"{source}; {attribution_phrase(e['asserted_by'], e['verb'], sid)}"
@@ -333,10 +333,9 @@ HEADINGS = {
     "section": ('## Territory: the shrinking "caliphate"', "## Territory: changes of control",
                 "## Territory: where the events were"),
     "shrinking": (
-        "### How fast it shrank\n\nThe articles give no front lines or areas, so the chart counts towns and uses an "
-        "explicit **proxy** for area: discs\naround the places IS held, merged and measured on an equal-area "
-        "projection. A place known only to a region gets a\nlarger disc; most of the remaining proxy area is such "
-        "holdouts, which the articles never report as lost.",
+        "### How fast it shrank\n\nThe articles give no front lines or areas, so the chart counts places: the main "
+        "towns IS held, and every place\nthe articles still name as IS-held. The towns fell one after another; "
+        "villages, desert areas and an oilfield\nremain after the last town.",
         "### Places held over time", ""),
     "key dates": (
         "### Control on the key dates\n\nEach panel shows the places the articles name, coloured by who held them on "
@@ -345,12 +344,14 @@ HEADINGS = {
         "held them on that day.",
         "### Events by place and type"),
     "web map": (
-        "### Interactive map\n\nMove the slider to step through the dates; the layer list switches forces on and off. "
-        "Click a place for the event,\nits date and date precision, a verbatim quote and its source. The map works "
-        "offline: borders and rivers are drawn\nfrom the briefing's own data; the OpenStreetMap tiles in the layer "
-        "list are optional and need a network.",
-        "### Interactive map\n\nMove the slider to step through the dates; the layer list switches forces on and off. "
-        "Click a place for its change of control and the source's notes. The map works offline.",
+        "### Interactive map\n\nThe map opens on the places that changed hands. Move the slider, or press \u25b6 Play, "
+        "to step through the dates; the\nlayer list switches forces on and off. Click a place for the event, its date, "
+        "a verbatim quote and its source;\nclick a row of the chronology table above to see its place and date here. "
+        "The map works offline: borders and\nrivers are drawn from the briefing's own data; the OpenStreetMap tiles "
+        "in the layer list are optional and need a\nnetwork.",
+        "### Interactive map\n\nMove the slider, or press \u25b6 Play, to step through the dates; the layer list "
+        "switches forces on and off. Click a place for its change of control and the source's notes; click a row of "
+        "the chronology table to see its place and date here. The map works offline.",
         ""),
 }
 
@@ -427,10 +428,10 @@ class TerritoryView:
         t = self.detail
         fig = maps.shrinking_chart(t.series, t.panels)
         caption = (
-            "Left: number of main towns (cities and towns in the data) that IS held on each day. Right: an area "
-            "proxy, not territory: the area (km², equal-area projection) of the union of discs around every IS-held "
-            "place — 10 km for a town or a place near one, 25 km for a place known only to a region. The articles give "
-            "no front lines; the proxy only shows how the number and spread of IS-held places changed."
+            "Places the articles name as held by IS on each day: main towns (cities and towns in the data, solid) "
+            "and all places (dashed); each town is named on the day it was lost. The shaded gap is the places other "
+            "than towns (villages, desert areas, an oilfield). Counts, not area: the articles give no front lines "
+            "or areas."
         )
         return figures.save(fig, "fig3_shrinking", t.series, self.p.figures_dir, caption=caption)
 
@@ -463,23 +464,45 @@ class TerritoryView:
             return self._places_web_map()
         import html as _html
 
-        from . import webmap
+        from . import maps, webmap
 
         t = self.detail
         states = t.web_states
         labels = force_labels(states, self.ds)
-        sides = {k: (k if k in ("islamic-state",) else k) for k in labels}
+        sides = {k: k for k in labels}
         initial = len(t.web_steps) - 1
-        title = ("<b>Control of the places named in the articles.</b> Slider: date; top right: layers (one per force). "
-                 "Dashed circles: places located only near a town or within a region. Rivers schematic.")
         bounds = [[float(states["lat"].min()) - 0.4, float(states["lon"].min()) - 0.4],
                   [float(states["lat"].max()) + 0.4, float(states["lon"].max()) + 0.4]]
+        frame = web_frame(states)
+        numbers = maps.zone_numbers(t.panel_states)
+        for pid in maps.zone_numbers(states):  # a zone only the slider shows gets the next number
+            numbers.setdefault(pid, len(numbers) + 1)
+        names = states.drop_duplicates("place_id").set_index("place_id")["name"]
+        zones = {n: str(names[pid]) for pid, n in sorted(numbers.items(), key=lambda kv: kv[1]) if pid in names}
         doc = webmap.build_map(states, t.web_steps, self.layers, initial=initial, force_labels=labels,
-                               force_sides=sides, title=title, bounds=bounds)
+                               force_sides=sides, bounds=bounds, frame=frame, zone_numbers=numbers,
+                               places=self._place_index())
+        caption = ("Control of the places named in the articles, on the date the slider shows (▶ Play steps "
+                   "through the key dates; Fit frames the places again). The map opens on the places that changed "
+                   "hands; zoom out for the rest. Click a place for the event, its date, a quote and its source; "
+                   "click a row of the chronology table to show its place and date here. Rivers are schematic.")
+        legend = webmap.legend_html(labels, sides, zones=zones,
+                                    rivers="River, schematic course (straight lines between riverside towns)",
+                                    caption=_html.escape(caption))
         plain = (f"<WebMap: {len(t.web_steps)} dates {t.web_steps[0]['date']}..{t.web_steps[-1]['date']}, "
                  f"{states['place_id'].nunique()} places, {len(doc)} characters>")
-        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain)
+        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain,
+                            legend)
 
+
+    def _place_index(self) -> dict:
+        """place_id → (lat, lon) of every geocoded place, for the chronology's "show on map"."""
+        g = getattr(self.ds, "geocoded", None)
+        if g is None or not len(g):
+            return {}
+        g = g.assign(lat=pd.to_numeric(g["lat"], errors="coerce"), lon=pd.to_numeric(g["lon"], errors="coerce"))
+        g = g.dropna(subset=["lat", "lon"])
+        return {str(pid): (float(la), float(lo)) for pid, la, lo in zip(g["place_id"], g["lat"], g["lon"])}
 
     # ------------------------------------------------------------------ many places
     def _places_narrative(self):
@@ -583,8 +606,7 @@ class TerritoryView:
         for i, k in enumerate(self.panels):
             st = state_on(t[t["place_id"].isin(keep)], k.date)
             since = st["start"].map(lambda s: f" since {long_date(s)}" if pd.notna(s) else "")
-            prec = st["start_precision"].map(lambda p: f"time precision {int(p)}: {PRECISION_TEXT.get(int(p), '')}"
-                                             if pd.notna(p) else "")
+            prec = st["start_precision"].map(lambda p: PRECISION_KIND.get(int(p), "month") if pd.notna(p) else "")
             frames_.append(pd.DataFrame({
                 "step": i, "place_id": st["place_id"].astype(str), "name": st["name"].astype(str), "lat": st["lat"],
                 "lon": st["lon"], "zone_km": 0.0, "side": st["side"],
@@ -592,24 +614,42 @@ class TerritoryView:
                 "controller": st["controller"], "controller_name": st["controller_name"],
                 "status": "Held by " + st["controller_name"].astype(str) + since,
                 "event": st["event_summary"].fillna("").astype(str).str.slice(0, 300),
-                "event_date": st["start"].dt.strftime("%Y-%m-%d").fillna(""), "precision": prec,
+                "event_date": [as_written(d, p) for d, p in zip(st["start"], st["start_precision"])],
+                "precision": prec,
                 "quote": "", "source": st["event_source"].fillna("").astype(str),
             }))
             steps.append({"date": k.date.isoformat(), "label": long_date(k.date), "note": k.label.split(": ", 1)[-1]})
         states = pd.concat(frames_, ignore_index=True)
         labels = force_labels(states, self.ds)
-        title = (f"<b>Control of the {len(keep):,} places with the most changes of control</b> (of "
-                 f"{t['place_id'].nunique():,}). Slider: date; top right: layers.")
+        caption = (f"Control of the {len(keep):,} places with the most changes of control (of "
+                   f"{t['place_id'].nunique():,}), on the date the slider shows (\u25b6 Play steps through the dates; "
+                   "Fit frames the places again). Click a place for its last recorded change.")
         bounds = [[float(states["lat"].min()) - 0.4, float(states["lon"].min()) - 0.4],
                   [float(states["lat"].max()) + 0.4, float(states["lon"].max()) + 0.4]]
         doc = webmap.build_map(states, steps, self.layers, initial=len(steps) - 1, force_labels=labels,
-                               force_sides={k: k for k in labels}, title=title, bounds=bounds)
+                               force_sides={k: k for k in labels}, bounds=bounds, frame=web_frame(states))
+        legend = webmap.legend_html(labels, {k: k for k in labels}, caption=_html.escape(caption))
         plain = (f"<WebMap: {len(steps)} dates {steps[0]['date']}..{steps[-1]['date']}, "
                  f"{states['place_id'].nunique()} places, {len(doc)} characters>")
-        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(self.as_of))}", plain)
+        return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(self.as_of))}", plain,
+                            legend)
 
 
 
+
+
+def web_frame(states: pd.DataFrame, pad_deg: float = 0.25) -> list[list[float]]:
+    """What the web map shows on load: the places whose holder differs between the first and
+    the last date step (where the story happens), padded; every place if none changed."""
+    first = states[states["step"] == states["step"].min()].set_index("place_id")["force"]
+    last = states[states["step"] == states["step"].max()].set_index("place_id")["force"]
+    both = first.index.intersection(last.index)
+    changed = set(both[first[both].to_numpy() != last[both].to_numpy()]) | (set(last.index) ^ set(first.index))
+    pts = states[states["place_id"].isin(changed)] if changed else states
+    if pts["place_id"].nunique() < 2:
+        pts = states
+    return [[float(pts["lat"].min()) - pad_deg, float(pts["lon"].min()) - pad_deg],
+            [float(pts["lat"].max()) + pad_deg, float(pts["lon"].max()) + pad_deg]]
 
 
 def _events_map_impl(view) -> object:
@@ -633,12 +673,15 @@ def _events_map_impl(view) -> object:
            .merge(g, on="place_id", how="inner"))
     pts["type"] = pd.Categorical(pts["type"], categories=keep + ["other types"], ordered=True)
     pts = pts.sort_values(["type", "place_id"], kind="stable").assign(type=lambda d: d["type"].astype(str))
-    size_by = "deaths" if pts["deaths"].sum() > 0 else "events"
+    # deaths when at least half the events report some (UCDP: events with deaths by definition), else
+    # the number of events (ACLED codes many events with none, which a deaths scale would hide)
+    size_by = "deaths" if (ev["fatalities"] > 0).mean() >= 0.5 else "events"
     start = ev["date"].min()
     title = f"Events, {day_text(start)} to {day_text(as_of)}: {len(ev):,} at {pts['place_id'].nunique():,} places"
     fig = maps.events_map(pts, view.layers, size_by=size_by, title=title)
     caption = (f"Where the events were, by type ({', '.join(keep)}), up to {long_date(view.as_of)}; disc area shows "
-               + ("the deaths the source reports (its best estimate)" if size_by == "deaths" else "the number of events")
+               + ("the deaths the source reports (its best estimate) where at least half the events report deaths"
+                  if size_by == "deaths" else "the number of events (most events report no deaths)")
                + " at each place. The source records no changes of control: the map says nothing about who held "
                "which place. Places at the source's coordinates and precision; borders: Natural Earth.")
     cols = ["place_id", "name", "lat", "lon", "type", "events", "deaths"]

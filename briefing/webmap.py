@@ -46,7 +46,7 @@ from . import paths
 from .figures import SIDE_COLOURS
 
 VENDOR = paths.VENDOR
-MAP_HEIGHT_PX = 520
+MAP_HEIGHT_PX = 560
 
 # Columns :func:`build_map` needs in ``states`` (one row per date step and place).
 STATE_COLUMNS = ("step", "place_id", "name", "lat", "lon", "zone_km", "side", "force", "status",
@@ -116,19 +116,26 @@ class OfflineMap(folium.Map):
 
 
 _MAP_CSS = """
+html, body { height: 100%; margin: 0; padding: 0; }
+body { display: flex; flex-direction: column; font-family: "DejaVu Sans", Arial, sans-serif; }
+/* The date bar sits above the map, never over it (at 375 px a box over the map hid half of it). */
+.ts-bar { flex: none; display: flex; flex-wrap: wrap; align-items: center; gap: 2px 10px; padding: 6px 8px;
+  background: #ffffff; border-bottom: 1px solid #d6d6d6; font-size: 13px; }
+.ts-bar button { font: inherit; font-size: 13px; padding: 3px 9px; border: 1px solid #888; border-radius: 4px;
+  background: #f4f3ef; cursor: pointer; min-height: 30px; }
+.ts-bar button:focus-visible, .ts-bar input:focus-visible { outline: 2px solid #8a1c1c; outline-offset: 1px; }
+.ts-bar .ts-date { font-weight: bold; min-width: 7.5em; }
+.ts-bar input[type=range] { flex: 1 1 160px; min-width: 120px; margin: 0; }
+.ts-bar .ts-note { flex: 1 1 100%; color: #555; font-size: 12px; }
+.folium-map { flex: 1 1 auto; position: relative !important; height: auto !important; min-height: 0; }
 .leaflet-container { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 12px; background: #dfe8ee; }
-.ts-control { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; min-width: 250px; }
-.ts-control input[type=range] { width: 100%; margin: 4px 0 0; }
-.ts-control .ts-date { font-weight: bold; font-size: 13px; }
-.ts-control .ts-note { color: #555; font-size: 11px; }
-.map-title { background: rgba(255,255,255,0.94); padding: 3px 7px; border-radius: 4px; font-size: 11px;
-  max-width: 260px; box-shadow: 0 1px 4px rgba(0,0,0,0.35); }
 .leaflet-popup-content { font-size: 12px; line-height: 1.35; }
 .leaflet-popup-content blockquote { margin: 4px 0; padding-left: 6px; border-left: 3px solid #ccc; font-style: italic; }
 .place-label { background: none; border: none; box-shadow: none; font-size: 11px; font-weight: bold;
   color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; padding: 0; }
-.place-label::before { display: none; }
+.place-label::before, .zone-label::before { display: none; }
+.zone-label { background: #ffffff; border: 1px solid #555; border-radius: 9px; box-shadow: none; font-size: 11px;
+  font-weight: bold; color: #222; padding: 0 5px; line-height: 16px; }
 """
 
 
@@ -159,8 +166,8 @@ def popup_html(row) -> str:
     parts = [f"<b>{e(str(row['name']))}</b><br>{e(str(row['status']))}"]
     if str(row.get("event") or ""):
         parts.append(f"<br><span>{e(str(row['event']))}</span>")
-    if str(row.get("event_date") or ""):
-        parts.append(f"<br>Date: {e(str(row['event_date']))} <small>({e(str(row['precision']))})</small>")
+    if str(row.get("event_date") or ""):  # written as people write it: "week of 30 Oct 2017", "Oct 2017"
+        parts.append(f"<br>Date: {e(str(row['event_date']))}")
     if str(row.get("quote") or ""):
         parts.append(f"<blockquote>&ldquo;{e(str(row['quote']))}&rdquo;</blockquote>")
     if str(row.get("source") or ""):
@@ -174,7 +181,20 @@ def _css_token(text: str) -> str:
 
 # --------------------------------------------------------------------------- slider
 class TimeSlider(MacroElement):
-    """A range input over date steps; each step swaps the per-force containers' content."""
+    """The date bar above the map (play button, range input, date and note), the framing of
+    the map, and the hook the briefing's chronology uses to move the map.
+
+    * Each step swaps the per-force containers' content to that step's pre-computed groups.
+    * **Framing**: a map in an ``<iframe srcdoc>`` may be built before its frame has a size
+      (then ``fitBounds`` ends at zoom 0, the whole world). The map is framed on ``frame``
+      whenever its container gets or changes size (``ResizeObserver``, ``load``, ``resize``),
+      after ``invalidateSize``, until the reader pans or zooms; "Fit" frames it again.
+    * **Play** steps through the dates (1.2 s each) and stops at the last.
+    * **Go to**: a ``postMessage`` from the parent page ``{type: "briefing-map-goto", place,
+      date}`` (the iframe stays sandboxed: no same-origin access is needed) shows the last step
+      on or before ``date`` and centres the map on ``place`` (an id of ``places``), opening its
+      popup when the place is drawn at that step.
+    """
 
     _template = Template(
         """
@@ -182,73 +202,127 @@ class TimeSlider(MacroElement):
 (function () {
   var map = {{ this._parent.get_name() }};
   var steps = {{ this.steps|tojson }};
+  var frame = {{ this.frame|tojson }};
+  var places = {{ this.places|tojson }};
   var containers = { {% for key, name in this.containers %}{{ key|tojson }}: {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} };
   var groups = [
 {%- for step in this.groups %}
     { {% for key, name in step %}{{ key|tojson }}: {{ name }}{% if not loop.last %}, {% endif %}{% endfor %} }{% if not loop.last %},{% endif %}
 {%- endfor %}
   ];
-  var input, label, note;
+  var bar = document.createElement("div");
+  bar.className = "ts-bar";
+  var play = document.createElement("button");
+  play.type = "button"; play.className = "ts-play"; play.textContent = "\\u25B6 Play";
+  play.setAttribute("aria-label", "Play through the dates");
+  var label = document.createElement("span"); label.className = "ts-date"; label.setAttribute("aria-live", "polite");
+  var input = document.createElement("input");
+  input.type = "range"; input.className = "ts-range"; input.min = "0"; input.max = String(steps.length - 1); input.step = "1";
+  input.setAttribute("aria-label", "Date of the control state");
+  var fit = document.createElement("button");
+  fit.type = "button"; fit.className = "ts-fit"; fit.textContent = "Fit";
+  fit.title = "Frame the places again"; fit.setAttribute("aria-label", "Frame the places again");
+  var note = document.createElement("div"); note.className = "ts-note";
+  bar.appendChild(play); bar.appendChild(label); bar.appendChild(input); bar.appendChild(fit); bar.appendChild(note);
+  var container = map.getContainer();
+  container.parentNode.insertBefore(bar, container);
+  var current = 0;
   function show(i) {
-    i = Math.max(0, Math.min(steps.length - 1, parseInt(i, 10)));
+    i = Math.max(0, Math.min(steps.length - 1, parseInt(i, 10) || 0));
+    current = i;
     Object.keys(containers).forEach(function (key) {
       containers[key].clearLayers();
       if (groups[i][key]) { containers[key].addLayer(groups[i][key]); }
     });
-    if (input) { input.value = String(i); input.setAttribute("data-date", steps[i].date); }
-    if (label) { label.textContent = steps[i].label; }
-    if (note) { note.textContent = steps[i].note; }
+    input.value = String(i); input.setAttribute("data-date", steps[i].date);
+    label.textContent = steps[i].label;
+    note.textContent = steps[i].note;
     return steps[i].date;
   }
-  var control = L.control({position: "topleft"});
-  control.onAdd = function () {
-    var div = L.DomUtil.create("div", "ts-control");
-    var head = L.DomUtil.create("div", "ts-date", div);
-    label = head;
-    input = L.DomUtil.create("input", "ts-range", div);
-    input.type = "range"; input.min = "0"; input.max = String(steps.length - 1); input.step = "1";
-    input.setAttribute("aria-label", "Date of the control state");
-    note = L.DomUtil.create("div", "ts-note", div);
-    L.DomEvent.disableClickPropagation(div);
-    L.DomEvent.disableScrollPropagation(div);
-    input.addEventListener("input", function () { show(input.value); });
-    return div;
-  };
-  control.addTo(map);
+  input.addEventListener("input", function () { stop(); show(input.value); });
+  // ---- play
+  var timer = null;
+  function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = "\\u25B6 Play";
+    play.setAttribute("aria-pressed", "false"); }
+  play.addEventListener("click", function () {
+    if (timer) { stop(); return; }
+    if (current >= steps.length - 1) { show(0); }
+    play.textContent = "\\u275A\\u275A Pause"; play.setAttribute("aria-pressed", "true");
+    timer = setInterval(function () { if (current >= steps.length - 1) { stop(); } else { show(current + 1); } }, 1200);
+  });
+  // ---- framing
+  var moved = false, framing = false, lastSize = "";
+  function fitFrame() {
+    var size = map.getSize();
+    if (!size.x || !size.y) { return false; }
+    framing = true;
+    map.fitBounds(frame, {animate: false, paddingTopLeft: [8, 8], paddingBottomRight: [48, 8]});
+    framing = false;
+    return true;
+  }
+  function reframe() {
+    var c = map.getContainer(), key = c.clientWidth + "x" + c.clientHeight;
+    if (!c.clientWidth || !c.clientHeight) { return; }
+    if (key === lastSize && map.getZoom() > 1) { return; }
+    lastSize = key;
+    framing = true; map.invalidateSize({animate: false, pan: false}); framing = false;
+    if (!moved || map.getZoom() <= 1) { fitFrame(); }
+    window.territorySlider.framedAt = key;  // tests wait for this: the size the map last framed itself at
+  }
+  // Only the reader's own panning and zooming stop the automatic framing (not a framing call
+  // from a script): pointer, wheel and keyboard input on the map.
+  ["mousedown", "touchstart", "wheel", "keydown", "dblclick"].forEach(function (name) {
+    map.getContainer().addEventListener(name, function () { moved = true; }, {passive: true});
+  });
+  fit.addEventListener("click", function () { moved = false; fitFrame(); });
+  if (typeof ResizeObserver !== "undefined") { new ResizeObserver(reframe).observe(map.getContainer()); }
+  window.addEventListener("resize", reframe);
+  window.addEventListener("load", reframe);
+  document.addEventListener("visibilitychange", reframe);
+  // ---- go to a place and date (from the briefing's chronology)
+  function goTo(place, date) {
+    stop();
+    var i = 0;
+    steps.forEach(function (s, k) { if (s.date <= date) { i = k; } });
+    show(i);
+    var p = places[place];
+    if (!p) { return steps[i].date; }
+    moved = true;
+    map.setView([p[0], p[1]], Math.max(map.getZoom(), 8), {animate: false});
+    var token = "place-" + p[2];
+    Object.keys(containers).forEach(function (key) {
+      containers[key].eachLayer(function (group) {
+        if (!group.eachLayer) { return; }
+        group.eachLayer(function (layer) {
+          var cls = (layer.options && layer.options.className) || "";
+          if ((" " + cls + " ").indexOf(" " + token + " ") >= 0 && layer.openPopup) { layer.openPopup(); }
+        });
+      });
+    });
+    return steps[i].date;
+  }
+  window.addEventListener("message", function (e) {
+    if (e.source !== window.parent || !e.data || e.data.type !== "briefing-map-goto") { return; }
+    goTo(String(e.data.place || ""), String(e.data.date || ""));
+  });
+  window.territorySlider = {show: show, steps: steps, goTo: goTo, reframe: reframe, map: map, framedAt: ""};
   show({{ this.initial }});
-  window.territorySlider = {show: show, steps: steps};
+  reframe();
 })();
 {% endmacro %}
 """
     )
 
     def __init__(self, steps: list[dict], containers: list[tuple[str, str]], groups: list[list[tuple[str, str]]],
-                 initial: int):
+                 initial: int, frame, places: dict):
         super().__init__()
         self._name = "TimeSlider"
         self.steps = steps
         self.containers = containers
         self.groups = groups
         self.initial = int(initial)
-
-
-class _Title(MacroElement):
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-(function () {
-  var c = L.control({position: "bottomright"});
-  c.onAdd = function () { var d = L.DomUtil.create("div", "map-title"); d.innerHTML = {{ this.markup|tojson }}; return d; };
-  c.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, markup: str):
-        super().__init__()
-        self._name = "Title"
-        self.markup = markup
+        self.frame = frame
+        self.places = places
 
 
 # --------------------------------------------------------------------------- the map
@@ -295,25 +369,32 @@ def _basemap(m: folium.Map, layers: dict) -> None:
 
 
 def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial: int, force_labels: dict[str, str],
-              force_sides: dict[str, str], title: str = "", bounds=None) -> str:
+              force_sides: dict[str, str], title: str = "", bounds=None, frame=None,
+              zone_numbers: dict[str, int] | None = None, places: dict | None = None) -> str:
     """The full HTML document of the map.
 
     ``states``: one row per (step, place) with :data:`STATE_COLUMNS`; ``steps``: one dict per
     step (``date`` ISO, ``label``, ``note``); ``layers``: basemap GeoDataFrames by name;
     ``force_labels``/``force_sides``: layer-control label and colour side for each force key;
-    ``initial``: the step shown on load.
+    ``initial``: the step shown on load. ``bounds``: the map's extent (default: every place);
+    ``frame``: what the map shows on load and after a resize (default ``bounds``);
+    ``zone_numbers``: place_id → the number a zone carries (as in print); ``places``:
+    place_id → (lat, lon) of every place the briefing's chronology may ask the map to show.
+    ``title`` is not drawn on the map (it goes in the caption under it: :func:`legend_html`).
     """
     missing = [c for c in STATE_COLUMNS if c not in states.columns]
     if missing:
         raise ValueError(f"states lacks columns {missing}")
     if not steps:
         raise ValueError("no date steps")
+    zone_numbers = zone_numbers or {}
     with deterministic_ids():
         if bounds is None:
             bounds = [[float(states["lat"].min()), float(states["lon"].min())],
                       [float(states["lat"].max()), float(states["lon"].max())]]
-        m = OfflineMap(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-                       zoom_start=6, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+        frame = frame or bounds
+        m = OfflineMap(location=[(frame[0][0] + frame[1][0]) / 2, (frame[0][1] + frame[1][1]) / 2],
+                       zoom_start=7, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
         _basemap(m, layers)
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=True, control=True,
                          show=False).add_to(m)
@@ -335,15 +416,47 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
                 sub.add_to(containers[force])
                 # Zones (approximate areas) first, then points on top.
                 for _, row in rows.sort_values(["zone_km", "place_id"], ascending=[False, True]).iterrows():
-                    _place_layer(row, force_sides[force], _label_direction(row, here)).add_to(sub)
+                    number = zone_numbers.get(row["place_id"])
+                    _place_layer(row, force_sides[force], _label_direction(row, here), number).add_to(sub)
+                    if float(row["zone_km"]) > 0 and number is not None:
+                        _zone_number(row, number).add_to(sub)
                 entry.append((force, sub.get_name()))
             groups.append(entry)
-        TimeSlider(steps, [(f, containers[f].get_name()) for f in forces], groups, initial).add_to(m)
-        if title:
-            _Title(title).add_to(m)  # bottom right, clear of the zoom, layers and slider controls
+        index = {str(pid): [round(float(lat), 4), round(float(lon), 4), _css_token(pid)]
+                 for pid, (lat, lon) in sorted((places or {}).items())}
+        for _, r in states.drop_duplicates("place_id").iterrows():
+            index.setdefault(str(r["place_id"]), [round(float(r["lat"]), 4), round(float(r["lon"]), 4),
+                                                  _css_token(r["place_id"])])
+        TimeSlider(steps, [(f, containers[f].get_name()) for f in forces], groups, initial, frame,
+                   dict(sorted(index.items()))).add_to(m)
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
-        m.fit_bounds(bounds)
+        # no folium fit_bounds: the slider's script frames the map once it has a size, and again on resize
         return m.get_root().render()
+
+
+def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zones: dict[str, str] | None = None,
+                zone_note: str = "", rivers: str = "", caption: str = "") -> str:
+    """The key under the map, in the page (HTML, so it reflows on a phone): one colour swatch
+    per force, the zone and river symbols, the numbered zones and the caption. Every value is
+    escaped here."""
+    e = html.escape
+    items = []
+    for key, text in force_labels.items():
+        colour = SIDE_COLOURS.get(force_sides.get(key, key), SIDE_COLOURS["other"])
+        items.append(f'<li><span class="swatch dot" style="background:{e(colour)}" data-colour="{e(colour)}"></span>'
+                     f'{e(text)}</li>')
+    if zones:
+        items.append('<li><span class="swatch zone"></span>'
+                     f'{e(zone_note or "Numbered dashed circle: a place located only near a town or within a region")}</li>')
+    if rivers:
+        items.append(f'<li><span class="swatch river"></span>{e(rivers)}</li>')
+    out = [f'<ul class="map-key" aria-label="Map key">{"".join(items)}</ul>']
+    if zones:
+        z = "".join(f"<li><b>{e(str(n))}</b> {e(name)}</li>" for n, name in zones.items())
+        out.append(f'<ol class="map-zones" aria-label="Numbered zones">{z}</ol>')
+    if caption:
+        out.append(f'<p class="map-caption">{caption}</p>')
+    return "".join(out)
 
 
 def _label_direction(row, here: pd.DataFrame, near_deg: float = 0.2) -> str:
@@ -356,7 +469,7 @@ def _label_direction(row, here: pd.DataFrame, near_deg: float = 0.2) -> str:
     return "top" if row["lat"] >= close["lat"].max() else "bottom"
 
 
-def _place_layer(row, side: str, direction: str = "right"):
+def _place_layer(row, side: str, direction: str = "right", number: int | None = None):
     colour = SIDE_COLOURS.get(side, SIDE_COLOURS["other"])
     cls = f"place place-{_css_token(row['place_id'])} side-{_css_token(row['side'])}"
     if float(row["zone_km"]) > 0:
@@ -381,6 +494,21 @@ def _place_layer(row, side: str, direction: str = "right"):
     return layer
 
 
+def _zone_number(row, number: int):
+    """The zone's number (as in print, named in the key), on the circle's north-east rim so it
+    never hides the town dots inside the circle."""
+    import math
+
+    r_deg = float(row["zone_km"]) / 111.2
+    lat = float(row["lat"]) + r_deg * 0.7071
+    lon = float(row["lon"]) + r_deg * 0.7071 / max(math.cos(math.radians(float(row["lat"]))), 0.2)
+    mark = folium.CircleMarker(location=[lat, lon], radius=0, weight=0, opacity=0, fill=False, interactive=False,
+                               class_name=f"zone-number zone-number-{_css_token(row['place_id'])}")
+    _Bind("bindTooltip", html.escape(str(number)),
+          {"permanent": True, "direction": "center", "className": "zone-label", "interactive": False}).add_to(mark)
+    return mark
+
+
 # --------------------------------------------------------------------------- embedding
 class WebMap:
     """Display object: an iframe whose ``srcdoc`` is the whole map document.
@@ -388,24 +516,28 @@ class WebMap:
     ``text/html`` is what the HTML briefing shows; ``text/plain`` is short and stable (nbval).
     """
 
-    def __init__(self, document: str, title: str, plain: str):
+    def __init__(self, document: str, title: str, plain: str, legend: str = ""):
         self.document = document
         self.title = title
         self.plain = plain
+        self.legend = legend
 
     @property
     def markup(self) -> str:
-        # The size is on the iframe itself, not only in the briefing's CSS, so the map is as wide
-        # as the page in JupyterLab too (an unstyled iframe is a 300 px sliver). JupyterLab drops
-        # the iframe of a saved notebook it does not trust: 03_territory says so in an nb-only line.
-        return (f'<div class="webmap"><iframe title="{html.escape(self.title, quote=True)}" '
-                f'sandbox="allow-scripts" loading="eager" height="{MAP_HEIGHT_PX}" '
-                f'style="width:100%;height:{MAP_HEIGHT_PX}px;border:1px solid #d6d6d6;display:block" '
-                f'srcdoc="{html.escape(self.document, quote=True)}"></iframe></div>')
+        # sandboxed (scripts only, an opaque origin): the page talks to it with postMessage only.
+        # The size is also given as attributes, not only in the briefing's CSS (which wins over
+        # attributes), so the map is as wide as the page in JupyterLab too, where an unstyled
+        # iframe is a 300 px sliver. JupyterLab drops the iframe of a saved notebook it does not
+        # trust: 03_territory says so in an nb-only line.
+        return (f'<div class="webmap" id="webmap"><iframe title="{html.escape(self.title, quote=True)}" '
+                f'sandbox="allow-scripts" loading="eager" width="100%" height="{MAP_HEIGHT_PX}" '
+                f'srcdoc="{html.escape(self.document, quote=True)}"></iframe>'
+                f'{f"<div class={chr(34)}map-legend{chr(34)}>{self.legend}</div>" if self.legend else ""}</div>')
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self.markup, "text/plain": self.plain}, {}
 
 
-def embed(document: str, title: str, plain: str) -> WebMap:
-    return WebMap(document, title, plain)
+def embed(document: str, title: str, plain: str, legend: str = "") -> WebMap:
+    """``legend``: markup from :func:`legend_html` (escaped there), shown under the map."""
+    return WebMap(document, title, plain, legend)

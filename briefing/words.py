@@ -14,6 +14,8 @@ function                          example                     used for
 :func:`at_precision`              ``17 Oct 2017`` / ``Oct     a date whose precision may be a
                                   2017``                      month (maps, territory text)
 :func:`day_month`                 ``17 Oct`` / ``October``    key findings (year implied)
+:func:`as_written`                ``week of 30 Oct 2017`` /   map popups (precision code
+                                  ``Oct 2017``                1 day, 2 week, 3 month)
 :func:`label` (kind)              ``week of 23 Oct 2017``     the chronology table
 :func:`prose` (kind)              ``the week of 23 Oct 2017`` running text
 :func:`claim_date`                ``reported 3 Nov 2017``     claims (ACLED-style codes)
@@ -68,6 +70,22 @@ def at_precision(d, precision=1) -> str:
     if precision is not None and pd.notna(precision) and int(precision) >= 3:
         return f"{d:%b %Y}"
     return day(d)
+
+
+PRECISION_KIND = {1: "day", 2: "week", 3: "month"}
+
+
+def as_written(d, precision=1) -> str:
+    """A date as people write it, at the data's precision code: ``17 Oct 2017`` (1),
+    ``week of 30 Oct 2017`` (2, the Monday), ``Oct 2017`` (3). Used in map popups."""
+    if d is None or pd.isna(d):
+        return ""
+    try:
+        p = int(float(precision)) if precision is not None and not pd.isna(precision) else 1
+    except (TypeError, ValueError):
+        p = 1
+    kind = PRECISION_KIND.get(p, "month")
+    return f"{pd.Timestamp(d):%b %Y}" if kind == "month" else label(d, kind)
 
 
 def day_month(d, precision=1) -> str:

@@ -121,6 +121,44 @@ def test_pdf_is_a4_short_embedded_and_codeless(first):
     assert re.search(r"Page 2 of \d+", text)
 
 
+def _pdf_pages(pdf: Path) -> list[dict]:
+    """Per page: its height and its body lines (text, top, bottom), running heads and feet left out."""
+    out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = []
+    for h, body in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', out, re.S):
+        lines = []
+        for y0, y1, inner in re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>',
+                                        body, re.S):
+            text = " ".join(re.findall(r">([^<]*)</word>", inner))
+            if float(y0) < 45 or float(y1) > float(h) - 40:  # the page's head and foot margins
+                continue
+            lines.append((text, float(y0), float(y1)))
+        pages.append({"height": float(h), "lines": sorted(lines, key=lambda l: l[1])})
+    return pages
+
+
+def test_print_layout_no_stranded_heading_no_near_empty_page(first):
+    """A heading never ends a page; a figure is never separated from the sentence that introduces it
+    (the intro is the last line of a page, its figure on the next); no page but the last is more
+    than a third empty (measured from the top of the text block to its last line)."""
+    import html as html_lib
+
+    printed = (first / "briefing.html").read_text(encoding="utf-8")
+    headings = {html_lib.unescape(re.sub(r"<[^>]+>", "", h)).strip()
+                for h in re.findall(r"<h[234][^>]*>(.*?)</h[234]>", printed, re.S)}
+    headings.discard("")
+    pages = _pdf_pages(first / "briefing.pdf")
+    top, bottom = 18 / 25.4 * 72, 16 / 25.4 * 72  # the @page margins (mm → pt)
+    for i, page in enumerate(pages, 1):
+        assert page["lines"], f"page {i} is empty"
+        last = page["lines"][-1][0].strip()
+        assert last not in headings, f"page {i} ends with the heading {last!r}"
+        if i < len(pages):
+            used = (page["lines"][-1][2] - top) / (page["height"] - top - bottom)
+            assert used >= 2 / 3 - 0.02, f"page {i} is {1 - used:.0%} empty (last line {last!r})"
+
+
 # --------------------------------------------------------------------------- the HTML
 
 def test_html_is_self_contained(first):
@@ -130,7 +168,7 @@ def test_html_is_self_contained(first):
     assert not re.search(r"""<link[^>]+href=["']?https?:""", html, re.I)
     assert not re.search(r"""&lt;(script|img)[^&]*src=&quot;https?:""", html, re.I)  # inside the map's srcdoc
     assert "Make this Notebook Trusted" not in html
-    assert 'nav class="toc"' in html and html.count("data:image/png;base64,") >= 6
+    assert 'nav class="toc"' in html and html.count('<figure class="figure"') >= 6
 
 
 def test_html_in_offline_chromium(first):
@@ -207,3 +245,54 @@ def test_default_map_state_is_after_17_november(first):
     assert panels["date"].max() == "2017-11-17"
     end = panels[panels["date"] == "2017-11-17"].set_index("place_id")["is_held"]
     assert not end["rawa"] and not end["albu-kamal"] and end["deir-ezzor-desert-villages"]
+
+
+def test_html_reads_on_a_phone_and_a_desktop(first):
+    """At 375 px nothing scrolls sideways (tables reflow, wide figures scroll in their own box);
+    at 1280 px figures are shown at 1.5× their printed width or more (their smallest type,
+    5.5 pt, then reads at 11 px); each figure links its CSV (embedded, the same bytes as the
+    file beside the report); the page links the PDF beside it; a chronology row moves the map."""
+    import base64
+
+    from playwright.sync_api import sync_playwright
+
+    html_path = first / "briefing.html"
+    text = html_path.read_text(encoding="utf-8")
+    assert re.search(r'<a href="briefing.pdf">', text) and (first / "briefing.pdf").is_file()
+    links = dict(re.findall(r'download="([\w-]+\.csv)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', text))
+    figure_ids = re.findall(r'<figure class="figure" id="([\w-]+)"', text)
+    assert figure_ids and set(figure_ids) == {n[:-4] for n in links}, (figure_ids, sorted(links))
+    for name, b64 in links.items():
+        assert base64.b64decode(b64) == (first / "figures" / name).read_bytes(), name
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            phone = browser.new_page(viewport={"width": 375, "height": 800})
+            phone.goto(html_path.as_uri())
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, f"the page scrolls sideways at 375 px ({width} px wide)"
+            cut = phone.evaluate("Array.from(document.querySelectorAll('table.data td')).filter("
+                                 "td => td.getBoundingClientRect().right > 375.5).length")
+            assert cut == 0, f"{cut} table cells reach past the screen's edge"
+            phone.close()
+            desk = browser.new_page(viewport={"width": 1280, "height": 900})
+            desk.goto(html_path.as_uri())
+            shown = desk.evaluate("Array.from(document.querySelectorAll('figure.figure img')).map("
+                                  "i => [i.closest('figure').id, i.getBoundingClientRect().width])")
+            assert shown and all(w >= 1.5 * 643 - 1 for _, w in shown), shown
+            # click a chronology row: the map shows that place on (or just before) that date
+            frame = next(f for f in desk.frames if f != desk.main_frame)
+            frame.wait_for_function("typeof window.territorySlider !== 'undefined'", timeout=15000)
+            desk.click('tr[data-place="albu-kamal"][data-date="2017-11-09"]')
+            frame.wait_for_function("document.querySelector('input.ts-range').getAttribute('data-date') === '2017-11-09'"
+                                    " && !!document.querySelector('.leaflet-popup-content')", timeout=10000)
+            assert "Albu Kamal" in frame.evaluate("document.querySelector('.leaflet-popup-content').textContent")
+            # click-to-enlarge: the figure fills the window, a second click closes it
+            desk.locator("figure#fig2_timeline button.zoom").scroll_into_view_if_needed()
+            desk.click("figure#fig2_timeline button.zoom")
+            assert desk.evaluate("document.querySelector('figure#fig2_timeline').getBoundingClientRect().width") >= 1270
+            desk.keyboard.press("Escape")
+            assert not desk.evaluate("document.querySelector('figure.zoomed')")
+            desk.close()
+        finally:
+            browser.close()

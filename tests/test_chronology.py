@@ -198,3 +198,19 @@ def test_independent_source_counts(ds):
     assert cap["source_ids"] == ["s000", "s002", "s003", "s004"] and cap["n_independent"] == 4
     cell = C.table_frame(ev.reset_index()).set_index(ev.index).loc["ev-2017-11-09-iraq-final-border-offensive", "Sources"]
     assert cell == "s000, s001 (1 indep.)"
+
+
+def test_who_says_who_took_what_from_whom():
+    """No arrow (it read as control passing to IS): the taker took the place from the loser."""
+    assert C.who_text("Iraqi forces", "Islamic State", "Iraqi forces", "gained", "Rawa") == \
+        "Iraqi forces took Rawa from Islamic State"
+    assert C.who_text(C.NOT_NAMED, "Islamic State", "", "lost", "Hawija") == "Islamic State lost Hawija; taker not named"
+    assert C.who_text("Iraqi forces", "Islamic State", "", "none", "Al-Qaim") == "Iraqi forces against Islamic State"
+    assert C.who_text("Islamic State", C.NOT_NAMED, "", "none", "Deir Ezzor") == "Islamic State"
+    assert C.who_text(C.NOT_NAMED, C.NOT_NAMED, "", "none", "x") == "not named"
+    chron = open_view(C)
+    text = chron.table().bundle["text/html"]
+    assert "→" not in text and "not named → not named" not in text
+    assert "Iraqi forces took Rawa from Islamic State" in text
+    # each row carries the place and date the map shows when it is clicked
+    assert 'data-place="rawa" data-date="2017-11-17"' in text

@@ -30,3 +30,15 @@ def test_missing_data_dir_is_one_line(tmp_path):
 def test_relative_paths_resolve_from_project_root(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # nbval runs in notebooks/, papermill in the root: neither matters
     assert params.data_folder("data") == params.paths.ROOT / "data"
+
+
+def test_imprint_parameters_default_and_are_checked():
+    from briefing import params as P
+
+    env = {"BRIEFING_DATA_DIR": "data", "BRIEFING_REPORT_DIR": "reports"}
+    assert P.build_params(env).imprint == P.IMPRINT_DEFAULTS
+    mine = P.build_params({**env, "BRIEFING_PUBLISHER": "Desk <b>A</b> & Co", "BRIEFING_LICENCE": " CC0 "})
+    assert mine.imprint["publisher"] == "Desk <b>A</b> & Co" and mine.imprint["licence"] == "CC0"
+    for bad in ("two\nlines", "x" * (P.IMPRINT_MAX + 1), "bell\x07"):
+        with pytest.raises(ParameterError, match="corrections"):
+            P.build_params({**env, "BRIEFING_CORRECTIONS": bad})

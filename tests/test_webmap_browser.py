@@ -1,5 +1,12 @@
 """The interactive map in headless Chromium with the network blocked.
 
+One browser for the module (``browser`` fixture). Besides the offline test below: the map
+opens on the Euphrates valley (its bounds hold Deir Ezzor, Albu Kamal, Al-Qaim and Rawa, zoom
+well above world level) at 1280 and 375 px wide, with the CPU at full speed and throttled 4×
+(Chromium's DevTools throttling, which reproduced the "whole world" bug), and again after the
+window is resized; the key under the map has one swatch per force in the colour the map draws
+it; the play button steps through the dates; a message from the page moves the map.
+
 Builds the map for the real data, embeds it exactly as the briefing does (iframe srcdoc),
 opens the page with playwright driving Debian's chromium, aborts (and counts) every request
 that is not file:/data:/about:, and checks: no console errors, no network attempted, Leaflet
@@ -8,6 +15,7 @@ taken between 4 and 10 November 2017.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -21,6 +29,17 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian c
 
 
 @pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
 def page_file(tmp_path_factory) -> tuple[Path, object]:
     from briefing import territory
 
@@ -29,8 +48,8 @@ def page_file(tmp_path_factory) -> tuple[Path, object]:
     ctx = open_view(territory)
     wm = ctx.web_map()
     html = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>map test</title>'
-            '<style>.webmap iframe{width:960px;height:520px;border:0}</style></head><body>'
-            f'{wm.markup}</body></html>')
+            '<style>body{margin:0 8px}.webmap iframe{width:100%;height:560px;border:0;display:block}</style>'
+            f'</head><body>{wm.markup}</body></html>')
     path = tmp_path_factory.mktemp("webmap") / "page.html"
     path.write_text(html, encoding="utf-8")
     return path, ctx
@@ -40,14 +59,12 @@ def _step_at_or_before(steps, iso: str) -> int:
     return max(i for i, s in enumerate(steps) if s["date"] <= iso)
 
 
-def test_map_offline_in_chromium(page_file):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_map_offline_in_chromium(page_file, browser):
     path, ctx = page_file
     blocked, problems = [], []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    if True:
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
         try:
-            page = browser.new_page(viewport={"width": 1000, "height": 600})
 
             def route(r):
                 url = r.request.url
@@ -92,8 +109,119 @@ def test_map_offline_in_chromium(page_file):
             page.wait_for_timeout(300)
             popup = frame.evaluate("(document.querySelector('.leaflet-popup-content') || {}).textContent || ''")
             assert "Rawa" in popup and "Source: s" in popup
+            assert "precision" not in popup and not re.search(r"\d{4}-\d{2}-\d{2}", popup), popup
+            assert re.search(r"Date: (\d{1,2} |week of \d{1,2} )?[A-Z][a-z]{2} 20\d\d", popup), popup
             page.screenshot(path=str(path.with_name("map-popup.png")))
         finally:
-            browser.close()
+            page.close()
     assert not problems, problems
     assert not blocked, f"network requests attempted: {blocked}"
+
+
+# --------------------------------------------------------------------------- framing
+VALLEY = ("Deir Ezzor", "Albu Kamal", "Al-Qaim", "Rawa")
+# the map has framed itself at its current size (the framing runs on ResizeObserver/resize/load)
+FRAMED = ("(() => { const c = territorySlider.map.getContainer();"
+          " return c.clientWidth > 200 && territorySlider.framedAt === c.clientWidth + 'x' + c.clientHeight; })()")
+MAP_STATE = ("(() => { const m = territorySlider.map, b = m.getBounds();"
+             " return {zoom: m.getZoom(), s: b.getSouth(), w: b.getWest(), n: b.getNorth(), e: b.getEast(),"
+             " width: m.getSize().x, height: m.getSize().y}; })()")
+
+
+def _valley(ctx) -> dict[str, tuple[float, float]]:
+    web = ctx.detail.web_states.drop_duplicates("place_id")
+    pts = {}
+    for name in VALLEY:
+        row = web[web["name"].str.startswith(name)].sort_values("geo_precision").iloc[0]
+        pts[name] = (float(row["lat"]), float(row["lon"]))
+    return pts
+
+
+def _assert_framed(state: dict, pts: dict, where: str) -> None:
+    assert state["width"] > 200 and state["height"] > 200, (where, state)
+    assert state["zoom"] >= 5, f"{where}: zoom {state['zoom']} is world-level, not the valley ({state})"
+    # the whole frame spans less than ~15 degrees of longitude: a region, not the world
+    assert state["e"] - state["w"] < 15, (where, state)
+    for name, (lat, lon) in pts.items():
+        assert state["s"] < lat < state["n"] and state["w"] < lon < state["e"], f"{where}: {name} outside {state}"
+
+
+def _open(browser, path, width: int, rate: int):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+    page.goto(path.as_uri())
+    frame = next(f for f in page.frames if f != page.main_frame)
+    frame.wait_for_function("typeof window.territorySlider !== 'undefined'", timeout=30000)
+    # framed once the map has its size (the frame is laid out): wait for that, not for a time
+    frame.wait_for_function(FRAMED, timeout=30000)
+    return page, frame
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("rate", [1, 4])
+def test_map_opens_on_the_valley(page_file, browser, width, rate):
+    path, ctx = page_file
+    pts = _valley(ctx)
+    page, frame = _open(browser, path, width, rate)
+    try:
+        _assert_framed(frame.evaluate(MAP_STATE), pts, f"{width}px, CPU x{rate}")
+        # the date bar sits above the map: it never covers it
+        bar = frame.evaluate("(() => { const r = document.querySelector('.ts-bar').getBoundingClientRect();"
+                             " const m = territorySlider.map.getContainer().getBoundingClientRect();"
+                             " return {barBottom: r.bottom, mapTop: m.top}; })()")
+        assert bar["barBottom"] <= bar["mapTop"] + 0.5, bar
+        # resized (a phone turned, a window narrowed): framed again
+        other = 375 if width == 1280 else 1280
+        page.set_viewport_size({"width": other, "height": 800})
+        frame.wait_for_function(f"Math.abs(territorySlider.map.getContainer().clientWidth - {other - 18}) < 40"
+                                f" && {FRAMED}", timeout=30000)
+        _assert_framed(frame.evaluate(MAP_STATE), pts, f"resized {width}->{other}px, CPU x{rate}")
+    finally:
+        page.close()
+
+
+def test_key_has_a_swatch_per_force(page_file, browser):
+    path, ctx = page_file
+    page, frame = _open(browser, path, 1280, 1)
+    try:
+        swatches = page.evaluate("Array.from(document.querySelectorAll('.map-key .swatch.dot'))"
+                                 ".map(s => [s.parentNode.textContent.trim(), getComputedStyle(s).backgroundColor])")
+        web = ctx.detail.web_states
+        assert len(swatches) == web["force"].nunique(), swatches
+        # each colour the map fills a place with has its swatch in the key
+        fills = set(frame.evaluate("Array.from(document.querySelectorAll('path.place.point'))"
+                                   ".map(p => p.getAttribute('fill'))"))
+        as_rgb = {f"rgb({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:7], 16)})" for c in fills}
+        assert as_rgb <= {c for _, c in swatches}, (as_rgb, swatches)
+        texts = " ".join(t for t, _ in swatches)
+        assert "Held by IS" in texts
+        zones = page.evaluate("Array.from(document.querySelectorAll('.map-zones li')).map(l => l.textContent)")
+        numbers = frame.evaluate("Array.from(document.querySelectorAll('.zone-label')).map(l => l.textContent)")
+        assert zones and numbers and set(numbers) <= {z.split()[0] for z in zones}, (zones, numbers)
+    finally:
+        page.close()
+
+
+def test_play_and_goto(page_file, browser):
+    path, ctx = page_file
+    page, frame = _open(browser, path, 1280, 1)
+    try:
+        steps = frame.evaluate("territorySlider.steps")
+        frame.click("button.ts-play")  # at the last date, play starts again from the first
+        frame.wait_for_function(f"document.querySelector('input.ts-range').value === '{len(steps) - 1}'"
+                                " && document.querySelector('button.ts-play').textContent.indexOf('Play') >= 0",
+                                timeout=60000)
+        # the page asks the (sandboxed) map to show a place and a date, as a chronology row does
+        page.evaluate("document.querySelector('.webmap iframe').contentWindow.postMessage("
+                      "{type: 'briefing-map-goto', place: 'albu-kamal', date: '2017-11-04'}, '*')")
+        frame.wait_for_function("document.querySelector('input.ts-range').getAttribute('data-date') <= '2017-11-04'"
+                                " && !!document.querySelector('.leaflet-popup-content')", timeout=10000)
+        want = _step_at_or_before(steps, "2017-11-04")
+        assert frame.evaluate("document.querySelector('input.ts-range').value") == str(want)
+        assert "Albu Kamal" in frame.evaluate("document.querySelector('.leaflet-popup-content').textContent")
+        lat, lon = _valley(ctx)["Albu Kamal"]
+        centre = frame.evaluate("(() => { const c = territorySlider.map.getCenter(); return [c.lat, c.lng]; })()")
+        assert abs(centre[0] - lat) < 0.5 and abs(centre[1] - lon) < 0.5, centre
+    finally:
+        page.close()
