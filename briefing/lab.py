@@ -26,9 +26,28 @@ OUTPUT_SELECTORS = ("table.data", ".table-caption", ".keyfig", ".badge", ".callo
 SCOPE = ".jp-OutputArea-output"
 
 
+def _drop_at_rules(text: str) -> str:
+    """The sheet without its ``@media``/``@page`` blocks (their rules are for narrow screens and
+    print; flattened, they would apply everywhere)."""
+    out, i = [], 0
+    while (j := text.find("@", i)) != -1:
+        out.append(text[i:j])
+        k = text.find("{", j)
+        if k == -1:
+            return "".join(out)
+        depth, k = 1, k + 1
+        while depth and k < len(text):
+            depth += {"{": 1, "}": -1}.get(text[k], 0)
+            k += 1
+        i = k
+    out.append(text[i:])
+    return "".join(out)
+
+
 def lab_css() -> str:
-    """The briefing's screen rules for notebook outputs, scoped to Lab's output area."""
-    text = CSS.read_text(encoding="utf-8").split("@media print", 1)[0]
+    """The briefing's screen rules for notebook outputs, scoped to Lab's output area (wide-screen
+    rules only: Lab's output area is a desktop column)."""
+    text = _drop_at_rules(re.sub(r"/\*.*?\*/", "", CSS.read_text(encoding="utf-8"), flags=re.S))
     out = []
     for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", re.sub(r"/\*.*?\*/", "", text, flags=re.S)):
         selectors = " ".join(selectors.split())
