@@ -109,6 +109,10 @@ report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebo
 
 notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into build/executed, or REPORT_DIR/build/executed)
 
+# Precious: a refused parameter (the check exits non-zero) must not make .DELETE_ON_ERROR delete
+# the previous build's parameter and digest files (and print a line for each).
+.PRECIOUS: $(PARAMS) $(IMPRINT) $(INPUTS) $(NB_DEPS)
+
 # Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
 # PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
 # here with one line, before anything is written.
