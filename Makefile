@@ -12,13 +12,23 @@ SHELL       := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 # Notebooks are independent: run two at a time (the machine has two cores), lines kept whole.
+# Not for `make lab` (output sync would hold its URL and token until Lab exits) nor `make bench`
+# (it would hold every figure until the end).
+ifeq ($(filter lab bench,$(MAKECMDGOALS)),)
 MAKEFLAGS   += --jobs=2 --output-sync=line --no-print-directory
+else
+MAKEFLAGS   += --output-sync=none --no-print-directory
+endif
 
 PYTHON      ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
 KERNEL      := briefing
-SETUP       := $(VENV)/.setup-done
+# One stamp per dependency group (requirements/<group>.txt): each command installs only what
+# it needs. report ⊂ lab ⊂ test.
+SETUP       := $(VENV)/.setup-report
+SETUP_LAB   := $(VENV)/.setup-lab
+SETUP_TEST  := $(VENV)/.setup-test
 
 DATA_DIR    ?= data
 AS_OF       ?=
@@ -77,29 +87,33 @@ NB_DEPS     := $(BUILD_DIR)/notebook-data.mk
 INPUT_NAMES := datapackage sources places actors events control claims evidence geocoded basemap compare
 INPUTS      := $(patsubst %,$(BUILD_DIR)/inputs/%.sha256,$(INPUT_NAMES))
 
-.PHONY: help setup report notebooks validate supports geocode test refresh lab bench clean lock
+.PHONY: help setup setup-lab setup-test report notebooks validate supports geocode geocode-check test refresh lab bench clean lock
 
+# Help text: the '## ' comment of each target, aligned to the longest target name. Keep make
+# variables out of these comments: grep reads them as written.
 help: ## List the targets
 	@echo "IS territorial collapse briefing. Targets:"
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s COMPARE=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR" "$${BRIEFING_COMPARE:-<none>}"
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@printf 'Parameters: DATA_DIR=%s AS_OF=%s REPORT_DIR=%s COMPARE=%s PORT=%s\n' "$$BRIEFING_DATA_DIR" "$${BRIEFING_AS_OF:-<latest in data>}" "$$BRIEFING_REPORT_DIR" "$${BRIEFING_COMPARE:-<none>}" "$$BRIEFING_PORT"
 
-setup: $(SETUP) ## Create .venv, install pinned dependencies, register the Jupyter kernel
+setup: $(SETUP) ## Create .venv and install the 'report' group (make lab / make test add theirs)
+setup-lab: $(SETUP_LAB)
+setup-test: $(SETUP_TEST)
 
-$(SETUP): requirements.txt
-	@echo "[setup] creating $(VENV) and installing pinned dependencies (first run only)"
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@# Make the package importable from the venv (and so from its kernel) without a build step.
-	@$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'briefing-project.pth').write_text('$(CURDIR)\n')"
-	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (briefing)" >/dev/null
-	@touch $(SETUP)
+# Install one group from the lock (uv when it can be had, else pip; prints its progress).
+$(VENV)/.setup-%: requirements/%.txt scripts/setup.sh scripts/uv.sh
+	@PYTHON=$(PYTHON) scripts/setup.sh $*
+	@touch $(VENV)/.setup-$*
 
 ifeq ($(REPORT_DIR_OK),yes)
 report: $(REPORT_DIR)/briefing.html $(REPORT_DIR)/briefing.pdf ## Run the notebooks and write the HTML and PDF briefing
 	@:  # (the parameter step ran while make read the notebook lists: no "Nothing to be done")
 
-notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into the build folder's executed/)
+notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into build/executed, or REPORT_DIR/build/executed)
+
+# Precious: a refused parameter (the check exits non-zero) must not make .DELETE_ON_ERROR delete
+# the previous build's parameter and digest files (and print a line for each).
+.PRECIOUS: $(PARAMS) $(IMPRINT) $(INPUTS) $(NB_DEPS)
 
 # Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
 # PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
@@ -148,29 +162,45 @@ FORCE:
 validate: $(SETUP) ## Validate the CSVs in DATA_DIR (one line per problem); SUPPORTS=1 also prints the support table
 	@$(PY) -m briefing validate
 
-supports: $(SETUP) ## Validate DATA_DIR and print the field-by-field support table (same as make validate SUPPORTS=1)
+supports: $(SETUP) ## Validate DATA_DIR and print the field-by-field support table (same as validate SUPPORTS=1)
 	@$(PY) -m briefing validate --supports
 
-geocode: $(SETUP) ## Rebuild the geocoding lock file data/geocoded/places.csv (offline)
+geocode: $(SETUP_TEST) ## Rebuild the geocoding lock data/geocoded/places.csv (offline; written only if it changes)
 	@$(PY) -m briefing geocode
 
-test: $(SETUP) ## Run pytest (package, data, build) and nbval over the notebooks (strict)
+geocode-check: $(SETUP_TEST) ## Check the geocoding lock is current (exit 2 if stale); writes nothing
+	@$(PY) -m briefing geocode --check
+
+# Two pytest workers (the machine has two cores; TEST_WORKERS=0 runs in one process); the
+# schedule keeps notebooks and build modules whole (tests/xdist_groups.py).
+TEST_WORKERS ?= 2
+test: $(SETUP_TEST) ## Run pytest (package, data, build, browser) and nbval over the notebooks (strict)
 	@scripts/system-deps.sh --check
-	@$(PY) -m pytest --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg
+	@$(PY) -m pytest -n $(TEST_WORKERS) --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval-sanitize.cfg $(PYTEST_ARGS)
 
 refresh: $(SETUP) ## Re-execute notebooks/*.ipynb in place (default parameters) so committed outputs are current
 	@$(PY) -m briefing build refresh $(NOTEBOOKS)
 
-lab: $(SETUP) ## Open JupyterLab on the notebooks with the project kernel
-	@$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
+# JupyterLab rooted at the project (notebooks/, briefing/, data/, figures/ all reachable), on
+# PORT, without a browser when there is no display, stopped by one Ctrl-C (answer_yes skips
+# Jupyter's "shut down? y/n" prompt). Output is not synced for this goal (see MAKEFLAGS above),
+# so the URL with its token shows at once.
+PORT ?= 8888
+export BRIEFING_PORT := $(value PORT)
+lab: $(SETUP_LAB) ## JupyterLab on the project with the briefing kernel (PORT=8888); prints the URL at once
+	@case "$$BRIEFING_PORT" in ''|*[!0-9]*) echo "error: parameter 'PORT': '$$BRIEFING_PORT' is not a port number (e.g. PORT=8890)" >&2; exit 2;; esac
+	@echo "[lab] JupyterLab on port $$BRIEFING_PORT, rooted at $(CURDIR); open the URL below (Ctrl-C stops it)"
+	@exec $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --port="$$BRIEFING_PORT" --ServerApp.port_retries=0 \
+	  $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(filter 0,$(shell id -u)),--allow-root) \
+	  --ServerApp.answer_yes=True --LabApp.news_url=None \
+	  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	  --ServerApp.default_url=/lab/tree/notebooks/01_overview.ipynb
 
-bench: $(SETUP) ## Time each build stage against the floor (imports-only notebooks)
+bench: $(SETUP_TEST) ## Set-up, test and build figures against their budgets, and the plain nbconvert route
 	@$(PY) -m briefing build bench
 
-lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
-	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q -r requirements.in
-	@{ sed -n '1,2p' requirements.txt; .lock-venv/bin/pip freeze --exclude-editable; } > requirements.txt.new && mv requirements.txt.new requirements.txt
-	@rm -rf .lock-venv && echo "requirements.txt re-pinned; run make setup"
+lock: ## Re-pin requirements.txt and the group files requirements/*.txt from requirements.in (needs the registry)
+	@PYTHON=$(PYTHON) scripts/lock.sh
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf build reports figures/*.png figures/*.svg figures/*.csv
@@ -192,8 +222,8 @@ export BRIEFING_SYNTH_SEED   := $(value SYNTH_SEED)
 export: $(SETUP) ## Write the curated events in ACLED layout + an HXL copy into REPORT_DIR/export
 	@$(PY) -m briefing export
 
-synth: $(SETUP) ## Write SYNTH_EVENTS synthetic ACLED-format events (SYNTH_SEED) into build/synth/
+synth: $(SETUP_TEST) ## Write SYNTH_EVENTS synthetic ACLED-format events (SYNTH_SEED) into build/synth/
 	@$(PY) -m briefing synth --out build/synth
 
-bench-scale: $(SETUP) ## Build from 10k, 100k and 1M synthetic ACLED events: time, peak memory, HTML size
+bench-scale: $(SETUP_TEST) ## Build from 10k, 100k and 1M synthetic ACLED events: time, peak memory, HTML size
 	@$(PY) -m briefing.bench_scale

@@ -13,3 +13,8 @@ __version__ = "0.1.0"
 # process. Nothing here checks IRI formats, and jsonschema treats the package as optional
 # (it only then lacks an "iri" format checker), so the import is declined up front.
 _sys.modules.setdefault("rfc3987_syntax", None)
+
+# Inside a Jupyter kernel, a bad parameter or data error shows as its one line, not a traceback.
+from . import lab as _lab  # noqa: E402  (cheap: imports nothing unless IPython is running)
+
+_lab.install_ipython_hooks()

@@ -30,9 +30,16 @@ BBOX = (33.0, 28.0, 50.0, 39.0)  # lon_min, lat_min, lon_max, lat_max of the lay
 
 @lru_cache(maxsize=4)
 def _read(path: str, mtime: float):
+    """One GeoJSON layer as a GeoDataFrame. Read with json + shapely (the same frame, to the
+    byte, as ``gpd.read_file``), so the build does not need pyogrio and its 100 MB of GDAL."""
+    import json
+
     import geopandas as gpd
 
-    return gpd.read_file(path)
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    columns = list(dict.fromkeys(k for f in doc["features"] for k in (f.get("properties") or {})))
+    gdf = gpd.GeoDataFrame.from_features(doc["features"], crs=4326)
+    return gdf[[*columns, "geometry"]]
 
 
 def load_layers(basemap_dir: Path | str | None = None) -> dict:
@@ -49,4 +56,11 @@ def load_layers(basemap_dir: Path | str | None = None) -> dict:
         if gdf.crs is None:
             gdf = gdf.set_crs(4326)
         out[name] = gdf
+    cities = d / "reference_cities.csv"
+    if cities.is_file():  # orientation only (Damascus, Baghdad); optional for older basemap folders
+        import geopandas as gpd
+        import pandas as pd
+
+        df = pd.read_csv(cities)
+        out["cities"] = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
     return out

@@ -1,4 +1,15 @@
-"""``make bench``: time each build stage against the floor, so the budget can be tracked.
+"""``make bench``: set-up, test and build figures against their budgets, and the peer route.
+
+Sections, in order (each prints its figures with its budget; a summary closes the run):
+
+* **set-up** — a fresh ``git clone`` of the committed tree under ``build/bench/clone``, then
+  ``make setup`` there (the 'report' group: what ``make report`` needs): wall time (budget ≤ 60 s
+  on a quiet machine) and the size of that ``.venv`` (budget ≤ 600 MB). The uv cache of the machine
+  is used as it is (``BENCH_COLD_CACHE=1`` uses an empty one: every wheel is downloaded).
+* **test** — ``make test`` in this tree, wall time (budget ≤ 3 min); ``BENCH_TEST=0`` skips it.
+* **build** — the cold build against the floor (below) and against the **peer**: the plain route a
+  user would take without this project, ``jupyter nbconvert --execute --to html`` of the same five
+  notebooks (one process, as typed).
 
 The floor is what the build cannot go below with this design: for every notebook, a copy
 that keeps only its import lines, executed through the same driver and kernel (process
@@ -14,10 +25,12 @@ Nothing here asserts: it prints measurements. Timed assertions would make tests 
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,9 +40,14 @@ import nbformat
 from . import paths
 
 BENCH = paths.BUILD / "bench"
+# The cold build's REPORT_DIR: outside the project (a build never writes into build/).
+REPORT_TARGET = Path(tempfile.gettempdir()) / "briefing-bench" / "report"
 JOBS = 2  # the Makefile runs notebooks two at a time
 BUDGET_SECONDS = 45.0
 BUDGET_RATIO = 1.5
+BUDGET_SETUP_SECONDS = 60.0
+BUDGET_REPORT_ENV_MB = 600.0
+BUDGET_TEST_SECONDS = 180.0
 
 
 def imports_only(src: Path, dst: Path) -> None:
@@ -51,7 +69,7 @@ def imports_only(src: Path, dst: Path) -> None:
 
 def _run(cmd: list[str]) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True, env=_child_env())
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"bench: command failed: {' '.join(cmd)}")
@@ -81,10 +99,10 @@ def cold_report() -> tuple[float, str]:
     memoised validation, as on a fresh clone with the environment installed."""
     from .adapters.curated import CACHE_DIR
 
-    target = BENCH / "report"
+    target = REPORT_TARGET
     shutil.rmtree(target, ignore_errors=True)
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
-    return _run(["make", "--no-print-directory", "report", f"REPORT_DIR={paths.rel(target)}"])
+    return _run(["make", "--no-print-directory", "report", f"REPORT_DIR={target}"])
 
 
 def geocode_budgets() -> dict[str, float]:
@@ -101,9 +119,104 @@ def geocode_budgets() -> dict[str, float]:
     return out
 
 
+def _child_env(**extra) -> dict:
+    """This environment minus a parent make's flags and build parameters (a clean command line)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+           and not k.startswith("BRIEFING_")}
+    env.update(extra)
+    return env
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").is_file() else "?"
+
+
+def setup_budget() -> tuple[float, float] | None:
+    """A fresh clone of HEAD, then `make setup` in it: (seconds, report .venv size in MB)."""
+    clone = BENCH / "clone"
+    shutil.rmtree(clone, ignore_errors=True)
+    clone.parent.mkdir(parents=True, exist_ok=True)
+    if subprocess.run(["git", "clone", "-q", str(paths.ROOT), str(clone)], capture_output=True).returncode != 0:
+        print("  (not a git checkout: set-up not measured)")
+        return None
+    extra = {"UV_CACHE_DIR": str(BENCH / "uv-cache")} if os.environ.get("BENCH_COLD_CACHE") else {}
+    t0 = time.perf_counter()
+    proc = subprocess.run(["make", "--no-print-directory", "setup"], cwd=clone, capture_output=True, text=True,
+                          env=_child_env(**extra))
+    secs = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit("bench: make setup failed in a fresh clone")
+    for line in proc.stdout.splitlines():
+        if line.startswith("[setup]") and "ready" in line:
+            print(f"  {line}")
+    mb = int(subprocess.run(["du", "-sm", str(clone / ".venv")], capture_output=True, text=True).stdout.split()[0])
+    shutil.rmtree(clone, ignore_errors=True)
+    return secs, float(mb)
+
+
+def test_budget() -> float | None:
+    if os.environ.get("BENCH_TEST", "1") == "0":
+        return None
+    t0 = time.perf_counter()
+    proc = subprocess.run(["make", "--no-print-directory", "test", "PYTEST_ARGS=-q"], cwd=paths.ROOT,
+                          capture_output=True, text=True, env=_child_env())
+    secs = time.perf_counter() - t0
+    last = [ln for ln in proc.stdout.splitlines() if ln.strip()][-1:] or ["(no output)"]
+    print(f"  pytest: {last[0].strip('= ')}")
+    if proc.returncode != 0:
+        print("  make test FAILED (the time below is not a valid measurement)")
+    return secs
+
+
+def peer(notebooks: list[Path]) -> float:
+    """The plain route: `jupyter nbconvert --execute --to html` of the notebooks, as a user types it."""
+    out = BENCH / "peer"
+    shutil.rmtree(out, ignore_errors=True)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    secs, _ = _run([str(jupyter), "nbconvert", "--execute", "--to", "html", "--output-dir", str(out),
+                    *[str(nb) for nb in notebooks]])
+    return secs
+
+
 def main() -> int:
     notebooks = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    print(f"bench: {len(notebooks)} notebooks, {JOBS} at a time; set-up excluded")
+    print(f"bench: load average at start {_load()} (2 cores; figures above ~1 are not quiet)")
+    print("\nset-up: fresh clone → make setup (report group)")
+    setup = setup_budget()
+    if setup:
+        print(f"  {'set-up (wall clock)':<34} {setup[0]:>6.1f} s (budget ≤ {BUDGET_SETUP_SECONDS:.0f} s)")
+        print(f"  {'report environment (.venv)':<34} {setup[1]:>6.0f} MB (budget ≤ {BUDGET_REPORT_ENV_MB:.0f} MB)")
+    print("\ntest: make test")
+    test_secs = test_budget()
+    if test_secs is not None:
+        print(f"  {'make test (wall clock)':<34} {test_secs:>6.1f} s (budget ≤ {BUDGET_TEST_SECONDS:.0f} s)")
+    else:
+        print("  skipped (BENCH_TEST=0)")
+    print(f"\nbuild: {len(notebooks)} notebooks, {JOBS} at a time; set-up excluded")
+    result = _build_section(notebooks)
+    peer_secs = peer(notebooks)
+    print(f"\npeer: jupyter nbconvert --execute --to html of the {len(notebooks)} notebooks")
+    print(f"  {'plain nbconvert route':<34} {peer_secs:>6.1f} s")
+    print(f"  {'ratio cold make report / peer':<34} {result['cold'] / peer_secs:>6.2f}")
+    print(f"\nsummary (load average now {_load()})")
+    rows = []
+    if setup:
+        rows += [("set-up, fresh clone", f"{setup[0]:.1f} s", f"≤ {BUDGET_SETUP_SECONDS:.0f} s", setup[0] <= BUDGET_SETUP_SECONDS),
+                 ("report environment", f"{setup[1]:.0f} MB", f"≤ {BUDGET_REPORT_ENV_MB:.0f} MB", setup[1] <= BUDGET_REPORT_ENV_MB)]
+    if test_secs is not None:
+        rows.append(("make test", f"{test_secs:.0f} s", f"≤ {BUDGET_TEST_SECONDS:.0f} s", test_secs <= BUDGET_TEST_SECONDS))
+    rows += [("cold make report", f"{result['cold']:.1f} s", f"≤ {BUDGET_SECONDS:.0f} s", result["cold"] <= BUDGET_SECONDS),
+             ("cold / floor", f"{result['ratio']:.2f}", f"≤ {BUDGET_RATIO}", result["ratio"] <= BUDGET_RATIO),
+             ("cold / plain nbconvert (peer)", f"{result['cold'] / peer_secs:.2f}", "(shown)", True)]
+    for what, value, budget, ok in rows:
+        print(f"  {what:<30} {value:>9}  {budget:<10} {'met' if ok else 'NOT MET'}")
+    from . import bench_scale  # 10 k / 100 k / 1 M synthetic ACLED events (BENCH_SCALE_SIZES= skips it)
+
+    return bench_scale.main()
+
+
+def _build_section(notebooks: list[Path]) -> dict:
     floor_total, floor_per = floor(notebooks)
     cold_total, log = cold_report()
     print("\nstage                               seconds")
@@ -124,8 +237,6 @@ def main() -> int:
     for name, secs in geocode_budgets().items():
         print(f"  {name:<34} {secs:>6.2f}")
     t0 = time.perf_counter()
-    _run(["make", "--no-print-directory", "report", f"REPORT_DIR={paths.rel(BENCH / 'report')}"])
+    _run(["make", "--no-print-directory", "report", f"REPORT_DIR={REPORT_TARGET}"])
     print(f"  {'no-op make report':<34} {time.perf_counter() - t0:>6.2f} (budget < 1 s)")
-    from . import bench_scale  # 10 k / 100 k / 1 M synthetic ACLED events (BENCH_SCALE_SIZES= skips it)
-
-    return bench_scale.main()
+    return {"cold": cold_total, "floor": floor_total, "ratio": ratio}

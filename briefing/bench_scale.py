@@ -100,12 +100,18 @@ def run_one(n: int) -> dict:
     from .adapters import acled
 
     data = ensure_data(n)
-    report = ROOT / str(n) / "report"
+    # the report goes outside the project's build/ folder, which REPORT_DIR may not name (params.py)
+    import tempfile
+
+    report = Path(tempfile.gettempdir()) / "briefing-bench-scale" / str(n) / "report"
     shutil.rmtree(report, ignore_errors=True)
     shutil.rmtree(acled.cache_dir(data), ignore_errors=True)
-    cmd = ["make", "--no-print-directory", "report", f"DATA_DIR={paths.rel(data)}", f"REPORT_DIR={paths.rel(report)}"]
+    cmd = ["make", "--no-print-directory", "report", f"DATA_DIR={paths.rel(data)}", f"REPORT_DIR={report}"]
+    # a build as a user runs it: not the parent make's jobserver flags or parameters
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
+                                                          "DATA_DIR", "AS_OF", "REPORT_DIR", "COMPARE"}}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     poll = _Poll(proc.pid)
     poll.start()
     marks, log = {}, []

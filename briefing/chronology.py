@@ -34,8 +34,14 @@ the ``countries`` filter are counted in the narrative.
 
 **Lanes.** One lane per country of the campaign (Syria, Iraq); events whose ``country`` is
 several codes (``SY|IQ``: region-wide) go to a "Syria and Iraq" lane; any other country
-("US" for the Manhattan attack, cited as context) to an "Elsewhere" lane. Lanes appear only
-when they hold an event.
+to an "Elsewhere" lane. Lanes appear only when they hold an event.
+
+**Context, not timeline.** An event outside the campaign's countries (``lane`` "other": the
+Manhattan attack, cited as an example of what IS can still inspire) and an event that names no
+actor, no opponent and no change of control *and* that no named claimant asserts (only the outlet's
+own voice: a photo caption of smoke over Deir Ezzor) adds no who-did-what to the story. Such an
+event is flagged ``context`` and listed in the background table with the earlier events (never
+dropped), not drawn as a bar or a lane. The rule reads the data's fields, not event ids.
 
 **Colour.** By the side (``actors.side``) of ``controller_after`` (``figures.SIDE_COLOURS``),
 filled. An event that ends a control period in ``control.csv`` without naming the new holder
@@ -62,7 +68,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.transforms import Bbox
 
-from . import figures, render
+from . import figures, render, words
 from . import params as P
 from .errors import ParameterError
 from .model import OUTLET, Dataset, attribution_phrase, wire_group
@@ -234,7 +240,11 @@ def select(ds, window: Window) -> Selection:
             style, colour = "lost", figures.SIDE_COLOURS["islamic-state"]
         else:
             style, colour = "none", NEUTRAL
+        named = quotes["asserted_by_id"].fillna("").astype(str).str.strip().ne("").any() \
+            if "asserted_by_id" in quotes else True
+        silent = not _names(e.actor, actors) and not _names(e.opponent, actors) and not ctrl and not named
         rows.append({
+            "context": _lane(e.country) == "other" or silent,
             "event_id": e.event_id,
             "place_id": e.place_id,
             "date": _ts(e.date),
@@ -268,8 +278,9 @@ def select(ds, window: Window) -> Selection:
         lambda c: not window.countries or bool(set(str(c).split("|")) & set(window.countries)))
     visible = dated_ok & reported & in_country
     order = ["span_start", "date", "lane", "event_id"]
-    shown = ann[visible & (ann["span_end"] >= start) & (ann["date"] <= end)].sort_values(order)
-    background = ann[visible & (ann["span_end"] < start)].sort_values(order)
+    in_window = (ann["span_end"] >= start) & (ann["date"] <= end)
+    shown = ann[visible & in_window & ~ann["context"]].sort_values(order)
+    background = ann[visible & ((ann["span_end"] < start) | (in_window & ann["context"]))].sort_values(order)
     lanes = [k for k in ("SY", "IQ", "multi", "other") if (shown["lane"] == k).any()]
     return Selection(
         window=window,
@@ -782,25 +793,32 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
         vals[f"c{i}_place"], vals[f"c{i}_date"], vals[f"c{i}_who"] = c.place, prose_date(c.date, c.precision), c.controller_after
         parts.append(f"{{c{i}_place}} ({{c{i}_date}}, to {{c{i}_who}})")
     if parts:
-        vals["n_changes"] = len(parts)
-        lines.append("Control of a place changed hands **{n_changes} times**: " + "; ".join(parts) + ".")
+        vals["n_changes"] = "once" if len(parts) == 1 else f"{len(parts)} times"
+        lines.append("Control of a place changed hands **{n_changes}**: " + "; ".join(parts) + ".")
     lost = ev[ev["style"] == "lost"]
     for i, c in enumerate(lost.itertuples(index=False)):
         vals[f"l{i}_place"], vals[f"l{i}_date"] = c.place, prose_date(c.date, c.precision)
         lines.append(f"IS lost {{l{i}_place}} ({{l{i}_date}}); the sources do not say to whom.")
     single = int((ev["n_independent"] <= 1).sum())
-    vals["single"] = single
-    lines.append("{single} of the {n} events rest on a single independent source "
+    vals["single"], vals["rest"] = single, words.verb(single, "rests", "rest")
+    lines.append("{single} of the {n} events {rest} on a single independent source "
                  "(reposts of one wire story count once).")
-    vals["n_bg"] = len(sel.background)
-    if len(sel.background):
-        lines.append("{n_bg} earlier background events (before {start}) are listed after the table.")
+    bg = sel.background
+    n_ctx = int((bg["context"] & (bg["span_end"] >= _ts(w.start))).sum()) if "context" in bg else 0
+    vals["n_bg"], vals["n_ctx"] = words.count(len(bg) - n_ctx, "earlier event"), words.count(n_ctx, "context event")
+    if len(bg):
+        what = [x for x, k in (("{n_bg} (before {start})", len(bg) - n_ctx),
+                               ("{n_ctx} (outside Syria and Iraq, or naming no actor, side or claimant)", n_ctx)) if k]
+        lines.append("Listed after the table as background: " + " and ".join(what) + ".")
     if sel.n_other_countries:
-        vals["n_oc"], vals["countries"] = sel.n_other_countries, ", ".join(w.countries)
-        lines.append("{n_oc} events outside the selected countries ({countries}) are left out.")
+        vals["n_oc"], vals["countries"] = words.count(sel.n_other_countries, "event"), ", ".join(w.countries)
+        vals["oc_be"] = words.verb(sel.n_other_countries, "is", "are")
+        lines.append("{n_oc} outside the selected countries ({countries}) {oc_be} left out.")
     if sel.n_reported_later:
-        vals["n_later"] = sel.n_reported_later
-        lines.append("{n_later} events dated before the cut-off were first reported after it and are not shown.")
+        vals["n_later"] = words.count(sel.n_reported_later, "event")
+        vals["later_be"] = words.verb(sel.n_reported_later, "was", "were")
+        lines.append("{n_later} dated before the cut-off {later_be} first reported after it and {is_} not shown."
+                     .replace("{is_}", words.verb(sel.n_reported_later, "is", "are")))
     lines.append("Events after the cut-off of **{as_of}** are not shown.")
     return " ".join(lines[:1]) + "\n\n" + " ".join(lines[1:]), vals
 
@@ -861,7 +879,9 @@ class Chronology(_Heading):
             return render.markdown("No event in the data is dated before {start}.",
                                    start=day((self.selection.window.start)))
         frame = table_frame(bg)
-        return render.table(frame, caption=f"Background: events before {day((self.selection.window.start))}",
+        ctx = "context" in bg and bool(bg["context"].any())
+        return render.table(frame, caption=f"Background: events before {day((self.selection.window.start))}"
+                            + (" and context events" if ctx else ""),
                             col_classes={"Date": "nowrap"})
 
 

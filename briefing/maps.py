@@ -30,6 +30,7 @@ import matplotlib.patheffects as pe
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
 from matplotlib.transforms import Bbox
+from shapely.geometry import box
 
 from . import figures
 from .figures import EQUAL_AREA
@@ -37,6 +38,9 @@ from .words import IS_SIDE, side as side_name
 
 PAD_KM = 70
 FOCUS_FILL = "#fbfaf6"
+#: Fills of the focus countries, in ``iso_a2`` order (Iraq, Syria): two light tints, so the two
+#: countries read apart without a colour that could be taken for a side.
+FOCUS_FILLS = ("#f1ece0", "#fbfaf6")
 OTHER_FILL = "#ecebe5"
 WATER = "#dfe8ee"
 RIVER = "#4a8cc7"
@@ -151,7 +155,9 @@ def _basemap_artists(proj: dict) -> dict:
         rivers = proj.get("rivers")
         proj["_artists"] = {
             "other": _polygon_paths(c[~focus].geometry),
-            "focus": _polygon_paths(c[focus].geometry),
+            "focus": [_polygon_paths(c[focus & (c["iso_a2"] == iso)].geometry)
+                      for iso in sorted(set(c.loc[focus, "iso_a2"]))] if "iso_a2" in c
+                     else [_polygon_paths(c[focus].geometry)],
             "lakes": _polygon_paths(lakes.geometry) if lakes is not None and len(lakes) else [],
             "rivers": _line_segments(rivers.geometry) if rivers is not None and len(rivers) else [],
         }
@@ -168,7 +174,8 @@ def _basemap(ax, proj: dict, bounds) -> None:
             ax.add_collection(PatchCollection([PathPatch(p) for p in paths], zorder=zorder, **style), autolim=False)
 
     polygons(art["other"], 1, facecolor=OTHER_FILL, edgecolor=BORDER, linewidth=0.4)
-    polygons(art["focus"], 2, facecolor=FOCUS_FILL, edgecolor="#555555", linewidth=0.7)
+    for k, paths in enumerate(art["focus"]):
+        polygons(paths, 2, facecolor=FOCUS_FILLS[k % len(FOCUS_FILLS)], edgecolor="#555555", linewidth=0.7)
     polygons(art["lakes"], 3, facecolor=WATER, edgecolor=RIVER, linewidth=0.2)
     if art["rivers"]:
         ax.add_collection(LineCollection(art["rivers"], colors=RIVER, linewidths=0.9, zorder=3), autolim=False)
@@ -183,10 +190,17 @@ def _country_labels(ax, proj: dict, bounds) -> list[dict]:
     out = []
     if {"label_lat", "label_lon"} <= set(c.columns):
         pts = gpd.GeoSeries(gpd.points_from_xy(c["label_lon"], c["label_lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
-        for name, focus, p in zip(c["name"], c.get("focus", [False] * len(c)), pts):
-            if x0 < p.x < x1 and y0 < p.y < y1:
-                out.append({"x": p.x, "y": p.y, "text": str(name).upper(), "color": "#9a9a9a",
-                            "size": 7 if focus else 6, "weight": "bold" if focus else "normal"})
+        frame = box(x0, y0, x1, y1)
+        for name, focus, p, geom in zip(c["name"], c.get("focus", [False] * len(c)), pts, c.geometry):
+            if not (x0 < p.x < x1 and y0 < p.y < y1):
+                # a neighbour whose label point is out of frame: name its visible part if it is
+                # at least 2 % of the panel (Turkey, Jordan, Saudi Arabia, Iran)
+                seen = geom.intersection(frame)
+                if seen.is_empty or seen.area < 0.02 * frame.area:
+                    continue
+                p = seen.representative_point()
+            out.append({"x": p.x, "y": p.y, "text": str(name).upper(), "color": "#9a9a9a",
+                        "size": 7 if focus else 6, "weight": "bold" if focus else "normal"})
     return out
 
 
@@ -284,11 +298,144 @@ class Grid:
                              (self.panel_h + 0.15) / self.height])
 
 
+CLUSTER_KM = 45  # places within this distance of one another form the inset's cluster
+CLUSTER_MIN = 3  # an inset only when at least this many places crowd together
+INSET_FRAC = (0.42, 0.31)  # inset width and height as fractions of the panel
+CITY_COLOUR = "#555555"
+LABEL_RUN = 0.2  # a label's typical length, as a fraction of the panel width
+
+
+def _cluster(states: pd.DataFrame) -> list[str]:
+    """The place_ids of the densest crowd of places (every panel's places, projected): the place
+    with most neighbours within :data:`CLUSTER_KM`, and every place within that distance of it.
+    Empty when fewer than :data:`CLUSTER_MIN` places crowd together."""
+    u = states.drop_duplicates("place_id")
+    if len(u) < CLUSTER_MIN:
+        return []
+    pts = gpd.GeoSeries(gpd.points_from_xy(u["lon"], u["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+    xy = np.c_[pts.x.values, pts.y.values]
+    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) / 1000
+    near = d <= CLUSTER_KM
+    best = int(np.argmax(near.sum(axis=1)))
+    members = list(u["place_id"].to_numpy()[near[best]])
+    return sorted(members) if len(members) >= CLUSTER_MIN else []
+
+
+def _inset_bounds(states: pd.DataFrame, members: list[str], aspect: float) -> tuple:
+    """Bounds (x0, x1, y0, y1) of the cluster's places and zones, padded, at ``aspect``."""
+    u = states[states["place_id"].isin(members)].drop_duplicates("place_id")
+    pts = gpd.GeoSeries(gpd.points_from_xy(u["lon"], u["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+    pad = 12_000 + 1000 * float(u["zone_km"].clip(lower=0).max() or 0) * 0.5
+    x0, x1 = pts.x.min() - pad, pts.x.max() + pad
+    y0, y1 = pts.y.min() - pad, pts.y.max() + pad
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        x0, x1 = x0 - (h * aspect - w) / 2, x1 + (h * aspect - w) / 2
+    else:
+        y0, y1 = y0 - (w / aspect - h) / 2, y1 + (w / aspect - h) / 2
+    return x0, x1, y0, y1
+
+
+def _inset_corner(states: pd.DataFrame, proj: dict, bounds, ib) -> tuple[float, float]:
+    """Lower-left corner (axes fraction) of the inset: of the positions along the panel's bottom
+    and top edges, the one that does not cover the cluster and hides the least (a place counts 3,
+    a reference city 2, a country's label point 1); ties go to the first position tried."""
+    x0, x1, y0, y1 = bounds
+    u = states.drop_duplicates("place_id")
+    pts = gpd.GeoSeries(gpd.points_from_xy(u["lon"], u["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+    weighted = [(x, y, 3) for x, y in zip(pts.x, pts.y)]
+    if "cities" in proj:
+        weighted += [(g.x, g.y, 2) for g in proj["cities"].geometry]
+    c = proj["countries"]
+    if {"label_lat", "label_lon"} <= set(c.columns):
+        lp = gpd.GeoSeries(gpd.points_from_xy(c["label_lon"], c["label_lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+        weighted += [(g.x, g.y, 1) for g in lp]
+    frac = [((x - x0) / (x1 - x0), (y - y0) / (y1 - y0), k) for x, y, k in weighted]
+    # a place's label runs to its right: the place counts as hidden up to LABEL_RUN to the left of
+    # the inset; the first panel's scale bar sits in the lower left corner
+    frac += [(a, 0.06, 1) for a in (0.05, 0.15, 0.25)]
+    cx0, cx1 = (ib[0] - x0) / (x1 - x0), (ib[1] - x0) / (x1 - x0)
+    cy0, cy1 = (ib[2] - y0) / (y1 - y0), (ib[3] - y0) / (y1 - y0)
+    w, h = INSET_FRAC
+    lefts = np.linspace(0.01, 0.99 - w, 7)
+    best = None
+    for bottom in (0.01, 0.99 - h):
+        for left in lefts:
+            covers = not (cx1 < left - 0.02 or cx0 > left + w + 0.02 or cy1 < bottom - 0.02 or cy0 > bottom + h + 0.02)
+            hidden = sum(k for a, b, k in frac
+                         if left - (LABEL_RUN if k == 3 else 0.02) <= a <= left + w + 0.02
+                         and bottom - 0.02 <= b <= bottom + h + 0.02)
+            score = (covers, hidden)
+            if best is None or score < best[0]:
+                best = (score, (float(left), bottom))
+    return best[1]
+
+
+def _draw_places(ax, here: pd.DataFrame, numbers: dict, renderer, *, labelled=None, obstacles=(),
+                 size: float = 1.0) -> tuple[list, list[dict]]:
+    """Zones and dots of one panel (or inset); returns (obstacle boxes, label items) for the
+    places in ``labelled`` (all when None)."""
+    zones = here[here["zone_km"] > 0].sort_values(["zone_km", "place_id"], ascending=[False, True])
+    points = here[here["zone_km"] <= 0].sort_values(["is_held", "place_id"])
+    for _, z in zones.iterrows():
+        ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=colour(z), hatch="//////",
+                            linewidth=0.6, zorder=6, alpha=0.9))
+    for _, p in points.iterrows():
+        ax.plot(p.x, p.y, marker="o", ms=4.2 * size, mfc=colour(p), mec="white", mew=0.6, zorder=10,
+                linestyle="none")
+    ax.apply_aspect()  # fixes the axes box so transData is final (no full redraw needed)
+    boxes = list(obstacles)
+    for _, p in points.iterrows():
+        cx, cy = ax.transData.transform((p.x, p.y))
+        r = 3 * size
+        boxes.append(Bbox.from_extents(cx - r, cy - r, cx + r, cy + r))
+    keep = (lambda pid: True) if labelled is None else (lambda pid: pid in labelled)
+    items = []
+    # priority: IS-held points, other main towns, zone numbers
+    for _, p in points.sort_values(["is_held", "name"], ascending=[False, True]).iterrows():
+        if keep(p.place_id):
+            items.append({"x": p.x, "y": p.y, "text": p["name"], "weight": "bold" if p["is_held"] else "normal",
+                          "size": 6.5})
+    for _, z in zones.sort_values(["is_held", "place_id"], ascending=[False, True]).iterrows():
+        if keep(z.place_id):
+            off = z.zone_km * 700 if size == 1.0 else 0.0
+            items.append({"x": z.x + off, "y": z.y + off, "text": str(numbers[z.place_id]),
+                          "size": 6, "weight": "bold", "color": colour(z) if z["side"] == IS_SIDE else "#555555"})
+    return boxes, items
+
+
+def _city_items(ax, proj: dict, bounds, boxes: list, places: pd.DataFrame) -> list[dict]:
+    """Reference cities (Damascus, Baghdad): a small grey square each, labelled in grey (after the
+    places). A city with a drawn place within 15 km (Hajar Aswad in Damascus) gets no square of its
+    own: the place's dot marks it and the name is labelled only if there is room."""
+    out = []
+    if "cities" not in proj:
+        return out
+    x0, x1, y0, y1 = bounds
+    for name, g in zip(proj["cities"]["name"], proj["cities"].geometry):
+        if not (x0 < g.x < x1 and y0 < g.y < y1):
+            continue
+        if len(places) and (np.hypot(places["x"] - g.x, places["y"] - g.y) < 15_000).any():
+            out.append({"x": g.x, "y": g.y, "text": str(name), "size": 6, "color": CITY_COLOUR, "style": "italic"})
+            continue
+        if True:
+            ax.plot(g.x, g.y, marker="s", ms=3.2, mfc="white", mec=CITY_COLOUR, mew=0.8, zorder=9, linestyle="none")
+            cx, cy = ax.transData.transform((g.x, g.y))
+            boxes.append(Bbox.from_extents(cx - 2.5, cy - 2.5, cx + 2.5, cy + 2.5))
+            out.append({"x": g.x, "y": g.y, "text": str(name), "size": 6, "color": CITY_COLOUR, "style": "italic"})
+    return out
+
+
 def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_note: str = ""):
     """The figure and the data it draws (one row per panel and place).
 
     ``states``: :func:`briefing.territory.place_states` rows for the panel dates (``step`` =
     panel index); ``panels``: :class:`briefing.territory.KeyDate` list.
+
+    Where places crowd together (:func:`_cluster`: the Albu Kamal – Al-Qaim – Husaybah – Rawa border
+    area in this data) each panel gets an inset at a larger scale, in the corner that hides the
+    fewest places; the crowded places are labelled only there, and a grey frame on the panel
+    shows the inset's area.
     """
     figures.use_style()
     n = len(panels)
@@ -297,6 +444,10 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     proj = _project_layers(layers)
     bounds = extent(states, Grid.ASPECT)
     numbers = zone_numbers(states)
+    members = _cluster(states)
+    inset_aspect = Grid.ASPECT * INSET_FRAC[0] / INSET_FRAC[1]
+    ib = _inset_bounds(states, members, inset_aspect) if members else None
+    corner = _inset_corner(states, proj, bounds, ib) if members else None
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     dropped_all = []
@@ -306,32 +457,44 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
         here = states[states["step"] == i]
         pts = gpd.GeoSeries(gpd.points_from_xy(here["lon"], here["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
         here = here.assign(x=pts.x.values, y=pts.y.values)
-        zones = here[here["zone_km"] > 0].sort_values(["zone_km", "place_id"], ascending=[False, True])
-        points = here[here["zone_km"] <= 0].sort_values(["is_held", "place_id"])
-        for _, z in zones.iterrows():
-            col = colour(z)
-            ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=col, hatch="//////",
-                                linewidth=0.6, zorder=6, alpha=0.9))
-        for _, p in points.iterrows():
-            ax.plot(p.x, p.y, marker="o", ms=4.2, mfc=colour(p), mec="white", mew=0.6, zorder=10, linestyle="none")
-        ax.apply_aspect()  # fixes the axes box so transData is final (no full redraw needed)
-        obstacles = []
-        for _, p in points.iterrows():
-            cx, cy = ax.transData.transform((p.x, p.y))
-            obstacles.append(Bbox.from_extents(cx - 3, cy - 3, cx + 3, cy + 3))
+        outside = None if not members else set(here["place_id"]) - set(members)
+        obstacles, items = _draw_places(ax, here, numbers, renderer, labelled=outside)
         if i == 0:
             _scale_bar(ax, bounds)
             _north_arrow(ax, bounds)
             for art in ax.patches[-6:] + ax.texts[-4:]:
                 obstacles.append(art.get_window_extent(renderer))
-        items = []
-        # priority: IS-held points, other main towns, zone numbers, rivers, countries
-        for _, p in points.sort_values(["is_held", "name"], ascending=[False, True]).iterrows():
-            items.append({"x": p.x, "y": p.y, "text": p["name"], "weight": "bold" if p["is_held"] else "normal",
-                          "size": 6.5})
-        for _, z in zones.sort_values(["is_held", "place_id"], ascending=[False, True]).iterrows():
-            items.append({"x": z.x + z.zone_km * 700, "y": z.y + z.zone_km * 700, "text": str(numbers[z.place_id]),
-                          "size": 6, "weight": "bold", "color": colour(z) if z["side"] == IS_SIDE else "#555555"})
+        if members:
+            ax.add_patch(Rectangle((ib[0], ib[2]), ib[1] - ib[0], ib[3] - ib[2], facecolor="none",
+                                   edgecolor="#555555", linewidth=0.7, zorder=22))
+            cx0, cy0 = ax.transData.transform((ib[0], ib[2]))
+            cx1, cy1 = ax.transData.transform((ib[1], ib[3]))
+            obstacles.append(Bbox.from_extents(cx0 - 2, cy0 - 2, cx1 + 2, cy1 + 2))
+            iax = ax.inset_axes([corner[0], corner[1], *INSET_FRAC])
+            iax.set_xticks([])
+            iax.set_yticks([])
+            for spine in iax.spines.values():
+                spine.set_color("#555555")
+                spine.set_linewidth(0.7)
+            _basemap(iax, proj, ib)
+            iax.set_xlim(ib[0], ib[1])
+            iax.set_ylim(ib[2], ib[3])
+            iax.set_zorder(30)
+            frame = iax.get_window_extent(renderer)
+            obstacles.append(frame.expanded(1.02, 1.02))
+            inner = here[here["place_id"].isin(members)]
+            iboxes, iitems = _draw_places(iax, inner, numbers, renderer, size=1.1)
+            iax.text(0.03, 0.97, "Border area, enlarged", transform=iax.transAxes, fontsize=5.5, va="top",
+                     ha="left", color=figures.MUTED, zorder=25,
+                     path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
+            iboxes.append(iax.texts[-1].get_window_extent(renderer))
+            _scale_bar(iax, ib, km=_nice_km((ib[1] - ib[0]) / 1000 * 0.3))
+            for art in iax.patches[-4:] + iax.texts[-2:]:
+                iboxes.append(art.get_window_extent(renderer))
+            iitems += _river_labels(proj, ib)
+            dropped = place_labels(iax, iitems, iboxes, renderer)
+            dropped_all += [(panel.date.isoformat(), t) for t in dropped]
+        items += _city_items(ax, proj, bounds, obstacles, here)
         items += _river_labels(proj, bounds)
         items += _country_labels(ax, proj, bounds)
         dropped = place_labels(ax, items, obstacles, renderer)
@@ -339,16 +502,22 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     # Legend cell
     lax = grid.legend_axes(fig)
     lax.axis("off")
-    _legend(lax, states, numbers, title_note, renderer)
+    _legend(lax, states, numbers, title_note, renderer, cities="cities" in proj)
     fig._briefing_dropped_labels = dropped_all
     data = states.assign(panel=states["step"].map({i: p.label for i, p in enumerate(panels)}),
-                         zone_number=states["place_id"].map(numbers).astype("Int64"))
+                         zone_number=states["place_id"].map(numbers).astype("Int64"),
+                         in_inset=states["place_id"].isin(members))
     cols = ["panel", "date", "place_id", "name", "kind", "lat", "lon", "geo_precision", "zone_km", "zone_number",
-            "controller", "controller_name", "side", "is_held", "status", "control_id"]
+            "in_inset", "controller", "controller_name", "side", "is_held", "status", "control_id"]
     return fig, data[cols].reset_index(drop=True), dropped_all
 
 
-def _legend(lax, states, numbers, note: str, renderer) -> None:
+def _nice_km(km: float) -> int:
+    """The largest of 5, 10, 20, 25, 50, 100, 200 km not above ``km``."""
+    return max([k for k in (5, 10, 20, 25, 50, 100, 200) if k <= km] or [5])
+
+
+def _legend(lax, states, numbers, note: str, renderer, cities: bool = False) -> None:
     handles = []
     sides = list(dict.fromkeys(states.sort_values("side")["side"]))
     handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[IS_SIDE], mec="white", ms=5,
@@ -368,6 +537,9 @@ def _legend(lax, states, numbers, note: str, renderer) -> None:
     handles.append(Patch(facecolor="none", edgecolor=figures.INK, hatch="//////", lw=0.6,
                          label="Zone: place located only near a town\nor within a region (position, not extent)"))
     handles.append(Line2D([], [], color=RIVER, lw=0.9, label="River, schematic course"))
+    if cities:
+        handles.append(Line2D([], [], marker="s", ls="none", mfc="white", mec=CITY_COLOUR, mew=0.8, ms=4,
+                              label="Capital, for orientation"))
     leg = lax.legend(handles=handles, loc="upper left", fontsize=6.3, frameon=False, handlelength=1.6,
                      borderaxespad=0, labelspacing=0.45)
     leg._legend_box.align = "left"
@@ -475,7 +647,7 @@ def events_map(points: pd.DataFrame, layers: dict, *, size_by: str, title: str):
     leg._legend_box.align = "left"
     steps = sorted({max(1, int(round(vmax))), max(1, int(round(vmax / 4))), max(1, int(round(vmax / 16)))},
                    reverse=True)
-    unit = "deaths\n(the source's best estimate)" if size_by == "deaths" else "events"
+    unit = "deaths reported" if size_by == "deaths" else "number of events"
     sizes = [Line2D([], [], marker="o", ls="none", mfc="#bbbbbb", mec="white", ms=math.sqrt(area(v)), label=f"{v:,}")
              for v in steps]
     lax.add_artist(leg)

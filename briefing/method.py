@@ -96,9 +96,9 @@ def publication_notes(ds, as_of=None) -> render._Output:
     """How each publication date was established (printed or inferred), one line per source
     published by ``as_of``."""
     if not ds.has_publication_dates:
-        text = ("The data give no publication dates. Each source's \"latest event\" is the latest event date it "
-                "is cited for; an event counts as known on the date it happened, so the as-of cut-off hides only "
-                "events dated after it.")
+        text = ("Publication dates do not set what was known: an event counts as known on the date it happened, "
+                "so the as-of cut-off hides only events dated after it. A source's date in the table is the report's "
+                "own date where the data give one, else the latest event date it is cited for.")
         return render._Output({"text/markdown": text, "text/plain": text})
     s = _published_by(ds, as_of)
     lines = [f"- **{render.esc(sid)}**: {render.esc(basis)}" for sid, basis in zip(s["source_id"], s["published_basis"])]
@@ -315,7 +315,7 @@ def _cited_sources(ds: Dataset) -> render._Output:
     top = counts.head(SOURCES_MAX)
     frame = pd.DataFrame({"Source (as the data give it)": [s.loc[i, "outlet"] for i in top.index],
                           "Events": [f"{int(v):,}" for v in top.to_numpy()],
-                          "Latest event": [day(s.loc[i, "published"]) for i in top.index]})
+                          "Date": [day(s.loc[i, "published"]) for i in top.index]})
     cap = f"Sources: the {len(top)} most cited of {len(s):,}" if len(s) > len(top) else "Sources"
     table = render.table(frame, caption=cap)
     lead = "This briefing is built from a dataset of coded events, not from the five articles"

@@ -92,13 +92,15 @@ class Params:
     extra: dict = field(default_factory=dict)
 
 
-def check(data_dir="data", as_of="", figures_dir="figures", **extra) -> Params:
+def check(data_dir="data", as_of="", figures_dir="", **extra) -> Params:
     """Check the common parameters; ``as_of`` is parsed but its range is checked against the
-    data by :func:`resolve_as_of` (the data must be loaded first)."""
+    data by :func:`resolve_as_of` (the data must be loaded first). An empty ``figures_dir`` (the
+    notebooks' default, so an interactive run in JupyterLab) writes into ``build/lab-figures/``:
+    only the build, which passes ``figures_dir`` explicitly, writes ``figures/``."""
     return Params(
         data_dir=data_folder(data_dir),
         as_of=parse_date("as_of", as_of, allow_empty=True),
-        figures_dir=output_folder("figures_dir", figures_dir, paths.FIGURES),
+        figures_dir=output_folder("figures_dir", figures_dir, paths.LAB_FIGURES),
         extra=extra,
     )
 

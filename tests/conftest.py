@@ -69,7 +69,7 @@ def data_copy(tmp_path) -> DataCopy:
     return DataCopy(tmp_path)
 
 
-def open_view(module, data_dir="data", as_of="", figures_dir="figures", **view_params):
+def open_view(module, data_dir="data", as_of="", figures_dir="", **view_params):
     """What a notebook's third cell does: the dataset through its adapter, then one view."""
     from briefing import adapters
 

@@ -88,6 +88,21 @@ def test_second_make_does_nothing(first):
     assert {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()} == before
 
 
+def test_refused_parameter_after_a_build_is_one_line_and_touches_nothing(first):
+    """A bad parameter against a folder that already holds a build: one line, non-zero exit, and
+    every file of that build as it was (make's .DELETE_ON_ERROR once deleted the parameter and
+    digest files, a line each, so the next good build re-ran notebooks)."""
+    before = {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()}
+    proc = make("report", f"REPORT_DIR={first}", "AS_OF=2017-11-5x")
+    assert proc.returncode != 0
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip() and not ln.startswith("make: *** [")]
+    assert lines == ["error: parameter 'as_of': '2017-11-5x' is not a date in the form YYYY-MM-DD"], proc.stdout + proc.stderr
+    assert "Deleting file" not in proc.stdout + proc.stderr
+    assert {p: p.stat().st_mtime_ns for p in first.rglob("*") if p.is_file()} == before
+    again = make("report", f"REPORT_DIR={first}")
+    assert again.returncode == 0 and "[notebook]" not in again.stdout and "[report]" not in again.stdout, again.stdout
+
+
 def test_clean_rebuild_is_byte_identical(first, tmp_path):
     second = build(tmp_path / "b")
     a, b = outputs(first), outputs(second)

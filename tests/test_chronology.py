@@ -36,7 +36,14 @@ def test_default_window_accounts_for_every_event(ds):
     assert not shown & bg
     assert shown | bg == set(ds.events["event_id"])  # nothing silently dropped
     assert s.n_other_countries == s.n_reported_later == 0
-    assert bg == {e for e, d in zip(ds.events["event_id"], ds.events["date"]) if d < pd.Timestamp("2017-07-01")}
+    earlier = {e for e, d in zip(ds.events["event_id"], ds.events["date"]) if d < pd.Timestamp("2017-07-01")}
+    context = set(s.background.loc[s.background["context"], "event_id"])
+    assert bg == earlier | context
+    # context rule: out-of-campaign events and events naming no actor, side or claimant
+    assert "ev-2017-10-30-manhattan-truck-attack" in context  # US: no "Elsewhere" lane
+    assert "ev-2017-11-02-deir-ezzor-smoke" in context  # a photo caption, outlet's voice only
+    assert "ev-2017-11-03-air-strike-village" in shown  # no actor, but the Observatory asserts it
+    assert not s.events["context"].any() and "other" not in s.lanes
     assert "ev-2017-11-17-rawa-recaptured" in shown
 
 
@@ -62,8 +69,8 @@ def test_start_end_window_and_background(ds):
     s = sel(ds, start="2017-11-01", end="2017-11-04")
     assert (s.events["span_end"] >= "2017-11-01").all() and (s.events["date"] <= "2017-11-04").all()
     assert "ev-2017-07-mosul-retaken" in set(s.background["event_id"])
-    # a week-precision event whose week overlaps the window is shown
-    assert "ev-2017-10-30-manhattan-truck-attack" in set(s.events["event_id"])
+    # a week-precision event whose week overlaps the window is in it (here as context, in the background)
+    assert "ev-2017-10-30-manhattan-truck-attack" in set(s.background["event_id"])
     # a month event overlapping a mid-month start stays in the window
     mid = sel(ds, start="2017-07-15")
     assert "ev-2017-07-mosul-retaken" in set(mid.events["event_id"])
@@ -81,7 +88,7 @@ def test_countries_filter(ds, value):
 def test_multi_country_events_go_to_their_own_lane(ds):
     s = sel(ds, start="2003-01-01")
     assert set(s.events.loc[s.events["country"] == "SY|IQ", "lane"]) == {"multi"}
-    assert "multi" in s.lanes and "other" in s.lanes
+    assert "multi" in s.lanes and "other" not in s.lanes  # out-of-campaign events are context
     # a region-wide event matches either of its countries
     assert "ev-2014-caliphate-declared" in set(sel(ds, start="2003-01-01", countries="SY").events["event_id"])
 

@@ -51,14 +51,36 @@ def status_of(table: pd.DataFrame, quantity: str) -> str:
 
 # ------------------------------------------------------------------------ grouping / classes
 
-def test_fighter_estimates_are_a_difference_of_scope_not_a_conflict(ds):
+def test_fighter_estimates_are_in_tension_and_explained(ds, tmp_path):
+    """Albu Kamal lies inside the border region (parent_id), yet its 2,500–3,500 is above the whole's
+    "about 1,500": a tension, explained by date, claimant and scope, never a silent "no disagreement"."""
     table = C.compare(C.visible_claims(ds, dt.date(2017, 11, 17)), C._wire_groups(ds))
     fighters = table[table["quantity"] == "IS fighters remaining"]
     assert set(fighters["claim_id"]) == {"cl-al-qaim-area-is-fighters", "cl-border-is-fighters",
                                          "cl-albu-kamal-is-fighters"}
-    assert set(fighters["status"]) == {"differs in scope"}
-    assert "never averaged" in fighters["note"].iloc[0]
+    assert set(fighters["status"]) == {"in tension"}
+    note = fighters["note"].iloc[0]
+    assert "cannot both be complete counts" in note and "different days" in note and "different claimants" in note
     assert "conflict" not in set(table["status"])
+    text = C.claims_text(ctx_for(ds, tmp_path)).bundle["text/markdown"]
+    assert "in tension" in text and "none is" not in text and "1 group is flagged" in text
+
+
+def test_a_part_below_the_whole_is_only_a_difference_of_scope(ds):
+    """The nesting rule reads the numbers: a smaller figure for the part is no tension."""
+    fake = with_claims(ds, [], [], set={("cl-albu-kamal-is-fighters", "low"): 500.0,
+                                        ("cl-albu-kamal-is-fighters", "high"): 900.0})
+    table = C.compare(C.visible_claims(fake, dt.date(2017, 11, 17)), C._wire_groups(fake))
+    assert status_of(table, "IS fighters remaining") == "differs in scope"
+
+
+def test_counts_are_written_in_words_that_agree():
+    from briefing import words as W
+    assert W.count(1, "article") == "1 article" and W.count(2, "article") == "2 articles"
+    assert W.count(3, "quantity", "quantities") == "3 quantities"
+    assert W.verb(1, "carries", "carry") == "carries" and W.verb(2, "carries", "carry") == "carry"
+    assert C._with_unit("thousands", "people") == "thousands of people"
+    assert C._with_unit("about 1,500", "fighters") == "about 1,500 fighters"
 
 
 def test_same_place_other_day_differs_in_date_and_values_agree(ds):
@@ -116,7 +138,8 @@ def test_1500_figure_is_two_claims_of_different_scope(ds):
     assert iraq["sources"] == ("s002",) and valley["sources"] == ("s003",)
     assert iraq["place_id"] != valley["place_id"] and iraq["claimant_id"] == valley["claimant_id"]
     table = C.compare(claims.reset_index(), C._wire_groups(ds)).set_index("claim_id")
-    assert table.loc["cl-al-qaim-area-is-fighters", "status"] == "differs in scope"
+    # two areas: never "consistent" (agreement) with each other, never a conflict
+    assert table.loc["cl-al-qaim-area-is-fighters", "status"] not in ("consistent", "conflict")
 
 
 def test_wire_copies_count_once(ds):

@@ -99,3 +99,30 @@ def test_headlines_are_escaped(tmp_path):
     v = C.prepare(ds, p, adapters.open_compare(str(folder)))
     html = v.table()._repr_mimebundle_()[0]["text/html"]
     assert "<script>" not in html and "&lt;script&gt;" in html and "](http" not in html
+
+
+def make(*args) -> "subprocess.CompletedProcess":
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DATA_DIR", "AS_OF", "REPORT_DIR", "COMPARE"}}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=paths.ROOT, capture_output=True, text=True,
+                          env=env)
+
+
+def test_compare_is_a_parameter_checked_in_python(tmp_path):
+    marker = tmp_path / "pwned"
+    proc = make("report", f"COMPARE=$(shell touch {marker})", f"REPORT_DIR={tmp_path / 'out'}")
+    errors = [l for l in proc.stderr.splitlines() if l.startswith("error:")]
+    assert proc.returncode != 0 and not marker.exists()
+    assert len(errors) == 1 and "parameter 'compare'" in errors[0] and "does not exist" in errors[0]
+    assert not (tmp_path / "out" / "briefing.html").exists()
+
+
+def test_a_compare_folder_no_adapter_accepts_stops_before_the_notebooks(tmp_path):
+    proc = make("report", "COMPARE=tests/fixtures/acled/weekly-aggregated", f"REPORT_DIR={tmp_path / 'out'}")
+    errors = [l for l in proc.stderr.splitlines() if l.startswith("error:")]
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert len(errors) == 1 and "aggregated counts, not events" in errors[0]
+    assert "[notebook]" not in proc.stdout

