@@ -292,6 +292,17 @@ def select(ds, window: Window) -> Selection:
     )
 
 
+def when_label(d, kind, lo, hi) -> str:
+    """The table's date: :func:`briefing.words.label`, except a week-precision date whose span is
+    not a calendar week (an undated statement: the 7 days ending on its report), written as that
+    span, "28 Oct – 3 Nov 2017", so the table says what the figure draws."""
+    if kind == "week" and pd.notna(lo) and pd.notna(hi):
+        lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+        if lo.weekday() != 0 or (hi - lo).days != 6:
+            return f"{lo.day} {lo:%b} – {day(hi)}"
+    return date_label(d, kind)
+
+
 NOT_DRAWN = {"statement"}  # said, not done: in the chronology table, not in the timeline figure
 SPOKEN = {"statement", "declaration"}  # event types whose timeline label names the speaker
 
@@ -351,7 +362,8 @@ def table_frame(events: pd.DataFrame) -> pd.DataFrame:
     ctrl = events["controller_after"] if "controller_after" in events else pd.Series("", index=events.index)
     style = events["style"] if "style" in events else pd.Series("none", index=events.index)
     return pd.DataFrame({
-        "Date": [date_label(d, k) for d, k in zip(events["date"], events["precision"])],
+        "Date": [when_label(d, k, lo, hi) for d, k, lo, hi in zip(events["date"], events["precision"],
+                                                                   events["span_start"], events["span_end"])],
         "Place": events["place"],
         "What happened": events["summary"],
         "Who": [who_text(a, o, c, st, pl) for a, o, c, st, pl in
@@ -380,7 +392,7 @@ def narrow_timeline(events: pd.DataFrame) -> str:
         colour = e.colour if e.style == "gained" else ("#1a1a1a" if e.style == "lost" else NEUTRAL)
         who = {"gained": f" (taken by {e.controller_after})", "lost": " (lost by IS, taker not named)"}.get(e.style, "")
         out.append(f'<li class="{cls}"><span class="tl-mark" style="--c:{render.esc(colour)}"></span>'
-                   f'<span class="tl-date">{render.esc(date_label(e.date, e.precision))}</span> '
+                   f'<span class="tl-date">{render.esc(when_label(e.date, e.precision, e.span_start, e.span_end))}</span> '
                    f'<b>{render.esc(e.place_short)}</b>: {render.esc(e.event_type)}{render.esc(who)}</li>')
     if month is not None:
         out.append("</ol>")
