@@ -460,6 +460,8 @@ class TerritoryView:
             "known only to lie near a town or within a region, drawn at that point with a fixed radius (12 or 30 km) "
             "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
             "towns). Borders: Natural Earth; places: GeoNames. Equal-area projection."
+            + (" Where places crowd together, an inset enlarges them (the grey frame on each panel shows where); "
+               "grey squares mark capitals for orientation." if data["in_inset"].any() else "")
         )
         return figures.save(fig, "fig3_territory_small_multiples", data, self.p.figures_dir, caption=caption,
                             print_format="png")
