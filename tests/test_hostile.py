@@ -139,6 +139,14 @@ def test_makefile_and_python_agree_on_unsafe_characters():
     assert chars == set(params.UNSAFE_CHARS)
 
 
+def test_makefile_and_python_agree_on_input_digests():
+    """make lists the digest files as targets before Python has run, so the names live twice:
+    the digests Python writes must be exactly the ones make tracks."""
+    text = (paths.ROOT / "Makefile").read_text()
+    names = re.search(r"^INPUT_NAMES := (.*)$", text, re.M).group(1).split()
+    assert names == [*params.INPUTS, *params.OTHER_INPUTS]
+
+
 def test_no_recipe_line_carries_a_parameter():
     """The root cause of the injections: a parameter substituted into shell text."""
     text = (paths.ROOT / "Makefile").read_text()

@@ -131,6 +131,7 @@ from ..errors import DataError, ValidationFailed
 from .. import model
 from ..model import Dataset
 from . import table
+from ..validate import MAX_YEAR, MIN_YEAR  # the curated tables' date bounds, one definition
 
 NAME = "ACLED"
 
@@ -318,6 +319,16 @@ def _csvs(folder: Path) -> list[Path]:
     return sorted({p for g in CSV_GLOBS for p in Path(folder).glob(g) if p.is_file()})
 
 
+def lacking(folder: Path, signature: tuple[str, ...], whose: str) -> str:
+    """Why no CSV in ``folder`` is read as ``whose`` layout: the columns of ``signature`` each of
+    the first three CSVs lacks (the registry prints it as the adapter's one line)."""
+    csvs = _csvs(folder)
+    if not csvs:
+        return "no CSV file"
+    missing = [f"{p.name} lacks {', '.join(c for c in signature if c not in _names(p))}" for p in csvs[:3]]
+    return f"no CSV with {whose} columns (" + "; ".join(missing) + (" …" if len(csvs) > 3 else "") + ")"
+
+
 def acled_csvs(folder: Path) -> list[Path]:
     """The CSVs in ``folder`` whose header carries ACLED's core columns (any layout)."""
     return [p for p in _csvs(folder) if set(SIGNATURE) <= set(_names(p))]
@@ -335,11 +346,7 @@ def recognise(folder: Path) -> str | None:
         return "it holds datapackage.json"
     if acled_csvs(folder) or aggregated_csvs(folder):
         return None
-    csvs = _csvs(folder)
-    if not csvs:
-        return "no CSV file"
-    missing = [f"{p.name} lacks {', '.join(c for c in SIGNATURE if c not in _names(p))}" for p in csvs[:3]]
-    return "no CSV with ACLED's columns (" + "; ".join(missing) + (" …" if len(csvs) > 3 else "") + ")"
+    return lacking(folder, SIGNATURE, "ACLED's")
 
 
 def _the_csv(folder: Path) -> Path:
@@ -441,7 +448,6 @@ def _arrow(col: pd.Series):
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
-MIN_YEAR, MAX_YEAR = 1900, 2100  # the same bounds as the curated tables' dates (validate.check_year)
 MAX_FATALITIES = 100_000  # per event; a larger number is a typo, and sums of them would overflow
 
 

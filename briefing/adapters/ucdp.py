@@ -51,11 +51,7 @@ def _ged_csvs(folder: Path) -> list[Path]:
 def recognise(folder: Path) -> str | None:
     if _ged_csvs(folder):
         return None
-    csvs = acled._csvs(folder)
-    if not csvs:
-        return "no CSV file"
-    lacks = [f"{p.name} lacks {', '.join(c for c in SIGNATURE if c not in acled._names(p))}" for p in csvs[:3]]
-    return "no CSV with UCDP GED's columns (" + "; ".join(lacks) + (" …" if len(csvs) > 3 else "") + ")"
+    return acled.lacking(folder, SIGNATURE, "UCDP GED's")
 
 
 def _the_csv(folder: Path) -> Path:
