@@ -248,6 +248,53 @@ def test_print_last_page_is_more_than_the_colophon(which, request):
     assert title > 0, f"the last page ({len(pages)}) holds only the colophon: {last[:3]}"
 
 
+# words too common to count as a repeat between a heading and its caption
+_COMMON = {"with", "from", "that", "this", "their", "them", "they", "which", "where", "when", "what", "each",
+           "into", "than", "only", "have", "were", "been", "between", "before", "after"}
+
+
+def _words(text: str) -> set[str]:
+    import html as html_lib
+
+    found = re.findall(r"[a-z][a-z'’-]{3,}", html_lib.unescape(re.sub(r"<[^>]+>", " ", text)).lower())
+    return {w.rstrip("s") for w in found} - _COMMON
+
+
+def _heading_repeats(doc: str) -> list[str]:
+    """Headings repeated by what comes right after them: a caption (of a table, or of a figure that
+    follows the heading directly) sharing a word with the headings above it, or a paragraph that
+    opens with the heading's own words."""
+    import html as html_lib
+
+    problems, chain = [], []
+    pattern = (r'<h([234])[^>]*>(?P<h>.*?)</h\1>|<p class="table-caption">(?P<tc>.*?)</p>'
+               r'|<figure\b.*?<figcaption>(?P<fc>.*?)</figcaption>|<p>(?P<p>.*?)</p>|<(?:table|ul|ol|div class="webmap")')
+    for m in re.finditer(pattern, doc.split("<main>", 1)[-1], re.S):
+        if m.group("h") is not None:
+            chain.append(m.group("h"))
+            continue
+        cap = m.group("tc") or m.group("fc")
+        if chain and cap is not None:
+            first = re.split(r"(?<=[.:;])\s", html_lib.unescape(re.sub(r"<[^>]+>", "", cap)), maxsplit=1)[0]
+            shared = _words(" ".join(chain)) & _words(first)
+            if shared:
+                problems.append(f"{chain[-1]!r} then the caption {first[:70]!r} (both say {sorted(shared)})")
+        if chain and m.group("p") is not None:
+            head = html_lib.unescape(re.sub(r"<[^>]+>", "", chain[-1])).strip().lower()
+            para = html_lib.unescape(re.sub(r"<[^>]+>", "", m.group("p"))).strip().lower()
+            if para.startswith(head):
+                problems.append(f"{chain[-1]!r} then a paragraph that opens with it: {para[:70]!r}")
+        chain = []
+    return problems
+
+
+def test_no_heading_repeated_by_its_caption(first):
+    """A caption says what the heading above it does not ("Background" then "Background: events
+    before …" said it twice); checked in the screen and the print form."""
+    for doc in ((first / "briefing.html").read_text(encoding="utf-8"), _printed_html(first)):
+        assert _heading_repeats(doc) == []
+
+
 # --------------------------------------------------------------------------- the HTML
 
 def test_html_is_self_contained(first):
