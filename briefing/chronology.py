@@ -876,13 +876,13 @@ class Chronology(_Heading):
 
     def table(self):
         ev = self.selection.events
-        figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
         if not len(ev):
+            figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
             return render.markdown("No event to list in this window.")
         # no caption: the heading right above ("Events") names the table, and "Chronology" would
         # repeat the section's own title (README, "Headings and captions")
-        return render.table(table_frame(ev), col_classes={"Date": "nowrap"},
-                            row_attrs=map_links(ev))
+        return figures.table(table_frame(ev), "fig2_chronology_table", self.figures_dir, data=table_csv(ev),
+                             col_classes={"Date": "nowrap"}, row_attrs=map_links(ev))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=DATE_RULE)
@@ -894,7 +894,7 @@ class Chronology(_Heading):
                                    start=day((self.selection.window.start)))
         frame = table_frame(bg)
         ctx = "context" in bg and bool(bg["context"].any())
-        return render.table(frame, caption=f"Events before {day((self.selection.window.start))}"
+        return figures.table(frame, "fig2_background_table", self.figures_dir, data=table_csv(bg), caption=f"Events before {day((self.selection.window.start))}"
                             + (" and context events" if ctx else ""),
                             col_classes={"Date": "nowrap"})
 
@@ -1020,7 +1020,7 @@ def _chronology_detail(ds, window, fr: Frames, figures_dir):
             return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE)
 
         def background_table(self):
-            return _background(fr, window)
+            return _background(fr, window, self.figures_dir)
 
         def table(self):
             out = super().table()
@@ -1031,10 +1031,10 @@ def _chronology_detail(ds, window, fr: Frames, figures_dir):
     return CodedDetail(sel, figures_dir)
 
 
-def _background(fr: Frames, window):
+def _background(fr: Frames, window, figures_dir):
     if not fr.n_background:
         return render.markdown("No event in the data is dated before {start}.", start=day(window.start))
-    return render.table(fr.background_months, caption=f"{words.count(fr.n_background, 'event')} before "
+    return figures.table(fr.background_months, "fig2_background_table", figures_dir, caption=f"{words.count(fr.n_background, 'event')} before "
                         f"{day(window.start)}, by month (not listed one by one)")
 
 
@@ -1202,16 +1202,15 @@ class AggregateChronology(_Heading):
     def table(self):
         if self.deadliest is not None:
             top = self.deadliest
-            figures.write_csv(table_csv(top), Path(self.figures_dir) / "fig2_chronology_table.csv")
             frame = table_frame(top)
             frame["Deaths"] = [f"{int(v):,}" for v in top["fatalities"]]
             frame["Sources"] = top["sources"].to_numpy()
             frame["What happened"] = [f"{t}: {textwrap.shorten(str(s), 140, placeholder=' …')}"
                                       for t, s in zip(top["event_type"], top["summary"])]
-            return render.table(frame, caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
-                                "in date order", col_classes={"Date": "nowrap"})
+            return figures.table(frame, "fig2_chronology_table", self.figures_dir, data=table_csv(top),
+                                 caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
+                                 "in date order", col_classes={"Date": "nowrap"})
         ch = self.changes
-        figures.write_csv(table_csv(ch), Path(self.figures_dir) / "fig2_chronology_table.csv")
         shown = ch.tail(TABLE_CAP)
         frame = table_frame(shown)
         frame["Sources"] = shown["sources"].to_numpy()
@@ -1222,14 +1221,15 @@ class AggregateChronology(_Heading):
                    "fig2_chronology_table.csv)")
         else:
             cap = f"Territorial changes ({len(ch):,})"
-        return render.table(frame, caption=cap, col_classes={"Date": "nowrap"}, row_attrs=map_links(shown))
+        return figures.table(frame, "fig2_chronology_table", self.figures_dir, data=table_csv(ch), caption=cap,
+                             col_classes={"Date": "nowrap"}, row_attrs=map_links(shown))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE + " Other events are counted in the timeline, "
                                "not listed.")
 
     def background_table(self):
-        return _background(self.fr, self.window)
+        return _background(self.fr, self.window, self.figures_dir)
 
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -27,6 +28,7 @@ class Method:
 
     ds: Dataset
     as_of: dt.date
+    figures_dir: Path | None = None  # where the sources table's CSV goes (None: no CSV)
 
     def heading(self, key: str = "sources"):
         """The section heading and lead (the articles' own for the curated data); the publication
@@ -36,7 +38,7 @@ class Method:
         return render.heading("### How publication dates were established" if self.ds.has_publication_dates else "")
 
     def sources_table(self):
-        return sources_table(self.ds, self.as_of)
+        return sources_table(self.ds, self.as_of, self.figures_dir)
 
     def publication_notes(self):
         return publication_notes(self.ds, self.as_of)
@@ -54,7 +56,7 @@ SOURCES_HEADING = ("## Sources and method\n\nThe briefing rests on the news arti
 
 
 def prepare(ds: Dataset, p: P.Params) -> Method:
-    return Method(ds, p.as_of)
+    return Method(ds, p.as_of, p.figures_dir)
 
 
 def _published_by(ds, as_of) -> pd.DataFrame:
@@ -68,13 +70,13 @@ PRECISION_LABEL = {1: "day", 2: "week or a few days", 3: "month (or coarser)"}
 GEO_PRECISION_LABEL = {1: "the named town itself", 2: "near or part of a town", 3: "a larger region"}
 
 
-def sources_table(ds, as_of=None) -> render._Output:
+def sources_table(ds, as_of=None, figures_dir=None) -> render._Output:
     """Every source published by ``as_of`` with outlet, date (and how it was established), wire
     agency, file and wire-story group (sources in one group are reposts of one story, not
     independent). ``ds`` is the dataset as known on ``as_of``: later articles are not in it,
     and the caption does not hint at them."""
     if not ds.has_publication_dates:
-        return _cited_sources(ds)
+        return _cited_sources(ds, figures_dir)
     s = _published_by(ds, as_of)
     # not "Sources …": the section's heading says it right above
     caption = "The articles" + (f" published by {day(pd.Timestamp(as_of))}" if as_of is not None else "")
@@ -90,7 +92,15 @@ def sources_table(ds, as_of=None) -> render._Output:
         "Wire story": s["wire_group"],
         "File": "seeds/" + s["seed_file"],
     })
-    return render.table(rows, caption=caption, col_classes={"Published": "nowrap", "Source": "nowrap"})
+    return _table(rows, figures_dir, caption=caption, col_classes={"Published": "nowrap", "Source": "nowrap"})
+
+
+def _table(frame: pd.DataFrame, figures_dir, **kwargs) -> render._Output:
+    """The sources table, its data saved as ``fig5_sources_table.csv`` beside the figures (and
+    linked from the HTML) when the notebook gives a figures folder."""
+    if figures_dir is None:
+        return render.table(frame, **kwargs)
+    return render.data_table(frame, "fig5_sources_table", figures_dir, **kwargs)
 
 
 def publication_notes(ds, as_of=None) -> render._Output:
@@ -309,7 +319,7 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
 
 
 # --------------------------------------------------------------------------- a dataset of coded events
-def _cited_sources(ds: Dataset) -> render._Output:
+def _cited_sources(ds: Dataset, figures_dir=None) -> render._Output:
     """The most cited sources, with their event counts, after the dataset's description."""
     counts = ds.columns("events", ["source_id"])["source_id"].value_counts()
     s = ds.sources.set_index("source_id")
@@ -318,11 +328,11 @@ def _cited_sources(ds: Dataset) -> render._Output:
                           "Events": [f"{int(v):,}" for v in top.to_numpy()],
                           "Date": [day(s.loc[i, "published"]) for i in top.index]})
     cap = f"Sources: the {len(top)} most cited of {len(s):,}" if len(s) > len(top) else "Sources"
-    table = render.table(frame, caption=cap)
+    table = _table(frame, figures_dir, caption=cap)
     lead = "This briefing is built from a dataset of coded events, not from the five articles"
     rest = ": " + ds.description
     markup = f"<p><strong>{render.esc(lead)}</strong>{render.esc(rest)}</p>\n" + table.bundle["text/html"]
-    return render.html_block(markup, lead + rest + "\n" + table.bundle["text/plain"])
+    return render.html_block(markup, lead + rest + "\n" + table.bundle["text/plain"], table.metadata)
 
 
 EVENTS_METHOD = """\

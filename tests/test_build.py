@@ -401,8 +401,8 @@ def test_as_of_build_knows_only_what_was_published(as_of_build):
 def test_html_reads_on_a_phone_and_a_desktop(first):
     """At 375 px nothing scrolls sideways (tables reflow, wide figures scroll in their own box);
     at 1280 px figures are shown at 1.5× their printed width or more (their smallest type,
-    5.5 pt, then reads at 11 px); each figure links its CSV (embedded, the same bytes as the
-    file beside the report); the page links the PDF beside it; a chronology row moves the map."""
+    5.5 pt, then reads at 11 px); each figure and each data table links its CSV (embedded, the
+    same bytes as the file beside the report); the page links the PDF beside it; a chronology row moves the map."""
     import base64
 
     from playwright.sync_api import sync_playwright
@@ -412,7 +412,11 @@ def test_html_reads_on_a_phone_and_a_desktop(first):
     assert re.search(r'<a href="briefing.pdf">', text) and (first / "briefing.pdf").is_file()
     links = dict(re.findall(r'download="([\w-]+\.csv)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', text))
     figure_ids = re.findall(r'<figure class="figure" id="([\w-]+)"', text)
-    assert figure_ids and set(figure_ids) == {n[:-4] for n in links}, (figure_ids, sorted(links))
+    # every data table too: its link right after it (a note paragraph may come between)
+    table_csvs = re.findall(r'</table></div>\s*(?:<p>[^<]*</p>\s*)?<p class="figlinks tablelinks"><a class="csv" '
+                            r'download="([\w-]+)\.csv"', text)
+    assert len(table_csvs) == text.count('<table class="data"') >= 4, table_csvs
+    assert figure_ids and set(figure_ids) | set(table_csvs) == {n[:-4] for n in links}, (figure_ids, sorted(links))
     for name, b64 in links.items():
         assert base64.b64decode(b64) == (first / "figures" / name).read_bytes(), name
     with sync_playwright() as p:

@@ -75,3 +75,31 @@ def test_build_is_byte_identical(tmp_path, monkeypatch):
         outs.append((html.read_bytes(), pdf.read_bytes()))
     assert outs[0] == outs[1]
     assert outs[0][1].startswith(b"%PDF")
+
+
+def test_data_table_links_its_csv_on_screen_only(tmp_path):
+    """A table made with render.data_table writes its CSV beside the figures (formula-safe, like a
+    figure's) and the HTML briefing links exactly those bytes; the print form has no link."""
+    import base64
+    import re
+
+    import pandas as pd
+
+    from briefing import render
+
+    frame = pd.DataFrame({"Place": ["<script>alert(1)</script>", "=HYPERLINK(\"x\")"], "Events": [1, 2]})
+    out = render.data_table(frame, "fig9_test_table", tmp_path / "figs", caption="Two rows")
+    written = (tmp_path / "figs" / "fig9_test_table.csv").read_bytes()
+    assert written.splitlines()[2].startswith(b'"\'=HYPERLINK')  # formula-safe, as figures' CSVs
+    bundle, meta = out._repr_mimebundle_()
+    assert "base64" not in bundle["text/html"]  # the notebook's HTML stays light
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output(
+        "display_data", data=bundle, metadata=meta)])]
+    path = tmp_path / "03_t.ipynb"
+    nbformat.write(nb, str(path))
+    web, printed = report.notebook_body(path, "web"), report.notebook_body(path, "print")
+    link = re.search(r'<a class="csv" download="fig9_test_table.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', web)
+    assert link and base64.b64decode(link.group(1)) == written
+    assert "<script>" not in web and "&lt;script&gt;" in web
+    assert 'class="csv"' not in printed and "Two rows" in printed
