@@ -42,7 +42,7 @@ import pandas as pd
 from . import render
 from . import params as P
 from .model import Dataset
-from .words import day_long
+from .words import count, day_long
 
 #: The tables this view reads of the briefing's data (the compared dataset is its own input).
 TABLES = ("sources", "places", "actors", "events", "geocoded")
@@ -251,7 +251,7 @@ class Corroboration:
         names = [f"{ours.loc[i, 'place']} ({_span_text(ours.loc[i])}, {ours.loc[i, 'event_type']})"
                  for i in out["event_id"]]
         note = (f"Outside the dataset's coverage (another country, another period, or no single place): "
-                f"{len(out)} events — " + "; ".join(names) + ".")
+                f"{count(len(out), 'event')} — " + "; ".join(names) + ".")
         markup = table.bundle["text/html"] + f"\n<p>{render.esc(note)}</p>"
         return render.html_block(markup, table.bundle["text/plain"] + "\n" + note, table.metadata)
 

@@ -15,7 +15,7 @@ import pandas as pd
 from . import params as P
 from . import render
 from .model import Dataset
-from .words import counted, day, day_long, names
+from .words import count, counted, day, day_long, names, of_the, of_the_verb, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
@@ -289,17 +289,21 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
                         + (f"; {agencies} (a byline or a photo credit)" if agencies else "")
                         + (f"; {counted(reposts, 'article', words=True)} {'is a repost' if reposts == 1 else 'are reposts'} "
                            "of another's story" if reposts > 0 else "") + ".")
-    single_sentence = (f"{c['n_single']} of the {counted(c['n_records'], 'record')} rest on a single independent report."
+    single = of_the(c["n_single"], c["n_records"], "record")
+    single_sentence = (f"{single[:1].upper() + single[1:]} {of_the_verb(c['n_single'], 'rests', 'rest')} on a single "
+                       "independent report."
                        if c["n_records"] else "")
     parts = []
     if c["n_claims_claimed"]:
         who = names([esc(x) for x in c["claimants"]])
-        parts.append(f"{c['n_claims_claimed']} of the {counted(c['n_claims'], 'figure')} are claims by a named party, "
+        parts.append(f"{of_the(c['n_claims_claimed'], c['n_claims'], 'figure')} "
+                     f"{of_the_verb(c['n_claims_claimed'], 'is a claim', 'are claims')} by a named party, "
                      f"monitor or charity ({who}), reported by the press")
     if c["n_claims_own"]:
-        parts.append(f"{c['n_claims_own']} {'is' if c['n_claims_own'] == 1 else 'are'} the articles' own statements")
+        own = verb(c["n_claims_own"], "is the articles' own statement", "are the articles' own statements")
+        parts.append(f"{c['n_claims_own']} {own}")
     if c["n_claims_derived"]:
-        parts.append(f"{c['n_claims_derived']} {'is' if c['n_claims_derived'] == 1 else 'are'} derived here from a "
+        parts.append(f"{c['n_claims_derived']} {verb(c['n_claims_derived'], 'is', 'are')} derived here from a "
                      "stated number, and marked so")
     claims_sentence = ("; ".join(parts) + ".") if parts else "No figure had been reported."
     claims_sentence = claims_sentence[:1].upper() + claims_sentence[1:]
@@ -338,19 +342,19 @@ def _cited_sources(ds: Dataset, figures_dir=None) -> render._Output:
 EVENTS_METHOD = """\
 ### How this dataset was read
 
-{description} The data hold {n_events} events at {n_places} places, with {n_actors} actors and
-{n_sources} distinct sources.
+{description} The data hold {n_events} at {n_places}, with {n_actors} and
+{n_sources}.
 
-**Dates and their precision** are the source's: precision 1 is a day ({p1} events), 2 a week or a
+**Dates and their precision** are the source's: precision 1 is a day ({p1}), 2 a week or a
 few days ({p2}), 3 a month ({p3}).
 
 **Territorial control.** {control}
 
-**Locations** are the source's coordinates, with its geographic precision: {g1} places at the town
+**Locations** are the source's coordinates, with its geographic precision: {g1} at the town
 itself (1), {g2} near it or part of it (2), {g3} a larger region (3).
 """
 EVENTS_CONTROL = ("Changes of control are the source's territorial-transfer events; consecutive transfers at a "
-                  "place make control periods ({n_control} in all, at {n_control_places} places); before the first "
+                  "place make control periods ({n_control} in all, at {n_control_places}); before the first "
                   "transfer the losing actor is taken to have held it. Sides come from actor names and type codes.")
 EVENTS_LIMITATIONS = """\
 ### Limitations
@@ -369,11 +373,12 @@ def _events_method(ds: Dataset, geocoded) -> render._Output:
     ev, pl, c = ds.columns("events", ["time_precision"]), ds.places, ds.control
     p = ev["time_precision"].value_counts()
     g = geocoded["geo_precision"].value_counts()
-    control = (EVENTS_CONTROL.format(n_control=f"{len(c):,}", n_control_places=f"{c['place_id'].nunique():,}")
+    control = (EVENTS_CONTROL.format(n_control=f"{len(c):,}", n_control_places=count(c['place_id'].nunique(), "place"))
                if ds.has_transfers else "The dataset records no change of control, so none is shown.")
     text = EVENTS_METHOD.format(
-        description=render.esc(ds.description), n_events=f"{len(ev):,}", n_places=f"{len(pl):,}",
-        n_actors=f"{len(ds.actors):,}", n_sources=f"{len(ds.sources):,}", p1=f"{int(p.get(1, 0)):,}",
+        description=render.esc(ds.description), n_events=count(len(ev), "event"), n_places=count(len(pl), "place"),
+        n_actors=count(len(ds.actors), "actor"), n_sources=count(len(ds.sources), "distinct source"),
+        p1=count(int(p.get(1, 0)), "event"),
         p2=f"{int(p.get(2, 0)):,}", p3=f"{int(p.get(3, 0)):,}", control=control,
-        g1=f"{int(g.get(1, 0)):,}", g2=f"{int(g.get(2, 0)):,}", g3=f"{int(g.get(3, 0)):,}")
+        g1=count(int(g.get(1, 0)), "place"), g2=f"{int(g.get(2, 0)):,}", g3=f"{int(g.get(3, 0)):,}")
     return render._Output({"text/markdown": text, "text/plain": text})

@@ -1,5 +1,6 @@
 """The report assembler: tag routing, no code, atomic writes, determinism."""
 import datetime as dt
+import re
 
 import nbformat
 import pytest
@@ -12,6 +13,7 @@ CONTEXT = {
     "period": "July 2017 to 17 November 2017", "data_version": "abc123def456", "data_dir": "data",
     "n_sources": 5, "n_independent": 4, "package_version": "test", "title": "Test briefing",
     "short_title": "Test", "region": "Syria and Iraq", "has_quotes": True, "n_events": 30,
+    "counts": {"events": "30 coded events", "sources": "5 news articles", "independent": "4 independent reports"},
 }
 
 
@@ -103,3 +105,24 @@ def test_data_table_links_its_csv_on_screen_only(tmp_path):
     assert link and base64.b64decode(link.group(1)) == written
     assert "<script>" not in web and "&lt;script&gt;" in web
     assert 'class="csv"' not in printed and "Two rows" in printed
+
+
+def test_header_counts_agree_with_their_nouns(tmp_path):
+    """The header's counts come from the facts in words (overview.facts → words.count): "1 news
+    article", "1 independent report", "1 coded event"; the template adds no plural of its own."""
+    from briefing import words
+
+    def ctx(**kw):
+        c = {**CONTEXT, **kw}
+        c["counts"] = {"events": words.count(c["n_events"], "coded event"),
+                       "sources": words.count(c["n_sources"], "news article"),
+                       "independent": words.count(c["n_independent"], "independent report")}
+        return c
+
+    nb = make_notebook(tmp_path / "02_x.ipynb")
+    one = report.render([nb], "web", ctx(n_sources=1, n_independent=1))
+    assert "the 1 news article published" in one and "(1 independent report)" in one
+    many = report.render([nb], "web", ctx())
+    assert "the 5 news articles published" in many and "(4 independent reports)" in many
+    coded = report.render([nb], "web", ctx(has_quotes=False, n_events=1))
+    assert re.search(r"a dataset of 1 coded event\W", coded)
