@@ -220,11 +220,36 @@ def offline_fetcher(allowed: list[Path], refused: list[str]):
     return OfflineFetcher(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
 
 
+def import_weasyprint():
+    """``import weasyprint``, without the ~50 helper processes its library lookup starts.
+
+    WeasyPrint opens Pango, HarfBuzz and friends by trying names such as ``libpango-1.0-0``
+    before ``libpango-1.0.so.0``; cffi hands each bare name to ``ctypes.util.find_library``,
+    which on Linux runs ``ldconfig -p``, ``gcc`` and ``ld`` to look for it (about 0.2 s of a
+    cold build, for names that never exist on Linux). While WeasyPrint is imported, the lookup
+    answers "not found" at once, so cffi falls through to the ``.so`` names that ``dlopen``
+    finds directly: the same libraries are loaded (``check_pdf_libraries`` has already checked
+    them by those names)."""
+    import sys
+
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    import ctypes.util
+
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    finally:
+        ctypes.util.find_library = find_library
+    return weasyprint
+
+
 def write_pdf(html_text: str, target: Path, context: dict) -> list[str]:
     """Render the print HTML to ``target``; return the URLs the offline fetcher refused."""
     import logging
 
-    import weasyprint
+    weasyprint = import_weasyprint()
 
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are reported by the caller
     logging.getLogger("fontTools").setLevel(logging.ERROR)
