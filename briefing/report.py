@@ -29,13 +29,13 @@ import base64
 import datetime as dt
 import hashlib
 import html
+import json
 import os
 import re
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 
@@ -140,17 +140,41 @@ def _output_html(output: dict, medium: str, nb_name: str) -> str:
     return ""
 
 
+def read_notebook(nb_path: Path) -> dict:
+    """An executed notebook as plain JSON, with multi-line strings joined as ``nbformat.read``
+    joins them (cell sources, stream text, text outputs). The report reads only what papermill
+    wrote and nbformat validated, so it does not import nbformat (about 0.1 s of a cold build:
+    its validator pulls in jsonschema and an IRI grammar)."""
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    if nb.get("nbformat") != 4:
+        raise BriefingError(f"{paths.rel(Path(nb_path))}: not an nbformat 4 notebook")
+
+    def joined(v):
+        return "".join(v) if isinstance(v, list) else v
+
+    for cell in nb.get("cells", []):
+        cell["source"] = joined(cell.get("source", ""))
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = joined(out["text"])
+            data = out.get("data", {})
+            for mime, value in data.items():
+                if not (mime == "application/json" or mime.endswith("+json")):
+                    data[mime] = joined(value)
+    return nb
+
+
 def notebook_body(nb_path: Path, medium: str) -> str:
-    nb = nbformat.read(str(nb_path), as_version=4)
+    nb = read_notebook(nb_path)
     name = paths.rel(nb_path)
     parts = []
-    for cell in nb.cells:
+    for cell in nb.get("cells", []):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & SKIP_TAGS or ("web-only" in tags and medium != "web") or ("print-only" in tags and medium != "print"):
             continue
-        if cell.cell_type == "markdown":
-            parts.append(markdown_to_html(cell.source))
-        elif cell.cell_type == "code":
+        if cell.get("cell_type") == "markdown":
+            parts.append(markdown_to_html(cell["source"]))
+        elif cell.get("cell_type") == "code":
             parts.extend(_output_html(o, medium, name) for o in cell.get("outputs", []))
     return "\n".join(p for p in parts if p)
 
