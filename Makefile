@@ -117,8 +117,11 @@ notebooks: $(EXECUTED) ## Execute the notebooks with papermill (into build/execu
 
 # Checked every time (FORCE), rewritten only when a value changes: parameters, input digests, the
 # PDF's system libraries, and temporary files of killed builds cleaned up. A bad parameter stops
-# here with one line, before anything is written.
-$(PARAMS) $(IMPRINT) $(INPUTS) $(NB_DEPS) &: $(SETUP) FORCE
+# here with one line, before anything is written. When that step rewrote the included
+# $(NB_DEPS), make restarts (MAKE_RESTARTS is set): the files were checked a moment ago, so the
+# restarted make does not run the step a second time.
+PARAMS_CHECK := $(if $(MAKE_RESTARTS),,FORCE)
+$(PARAMS) $(IMPRINT) $(INPUTS) $(NB_DEPS) &: $(SETUP) $(PARAMS_CHECK)
 	@$(PY) -m briefing build params
 
 # Data are validated once per change, before any notebook runs: a data error stops the build
