@@ -334,7 +334,7 @@ class TimeSlider(MacroElement):
 BASEMAP_STYLE = {
     "countries": lambda focus: {"color": "#555555", "weight": 1.4 if focus else 0.8, "fillColor": "#fbfaf6" if focus else "#efede6",
                                 "fillOpacity": 1.0, "opacity": 1.0},
-    "admin1": {"color": "#8f8f8f", "weight": 1.0, "dashArray": "5 4", "fill": False, "opacity": 0.8},
+    "admin1": {"color": "#a3a3a3", "weight": 0.9, "dashArray": "5 4", "fill": False, "opacity": 0.75},
     "lakes": {"color": "#7fa7c9", "weight": 0.5, "fillColor": "#b9d3e8", "fillOpacity": 1.0},
     "rivers": {"color": "#4a8cc7", "weight": 2.0, "opacity": 0.9},
 }
@@ -347,7 +347,10 @@ def _geojson(gdf) -> dict:
     return json.loads(gdf.to_json(drop_id=True, sort_keys=True))
 
 
-def _basemap(m: folium.Map, layers: dict) -> None:
+def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = ()) -> None:
+    """The vector basemap; ``points`` (lat, lon) are the data's places, which the capitals' marks give way to."""
+    import math
+
     if "countries" in layers:
         data = _geojson(layers["countries"])
         folium.GeoJson(
@@ -380,13 +383,18 @@ def _basemap(m: folium.Map, layers: dict) -> None:
         group = folium.FeatureGroup(name="Capitals, for orientation", overlay=True, control=True, show=True)
         group.add_to(m)
         for name, g in zip(layers["cities"]["name"], layers["cities"].geometry):
-            icon = folium.DivIcon(html='<div class="ref-city-mark"></div>', icon_size=(9, 9), icon_anchor=(5, 5),
-                                  class_name=f"ref-city ref-city-{_css_token(name)}")
+            # as in print: a capital with a place of the data within 15 km (Damascus: Yarmuk, Hajar
+            # Aswad) gets no square (the place's dot marks it) and its name goes to the left, away
+            # from the places' labels (which go right)
+            near = any(math.hypot((lat - g.y) * 111.2, (lon - g.x) * 111.2 * math.cos(math.radians(g.y))) < 15
+                       for lat, lon in points)
+            icon = folium.DivIcon(html="" if near else '<div class="ref-city-mark"></div>', icon_size=(9, 9),
+                                  icon_anchor=(5, 5), class_name=f"ref-city ref-city-{_css_token(name)}")
             mark = folium.Marker(location=[round(float(g.y), 4), round(float(g.x), 4)], icon=icon, interactive=False,
                                  keyboard=False)
             _Bind("bindTooltip", html.escape(str(name)),
-                  {"permanent": True, "direction": "right", "offset": [6, 0], "className": "ref-city-label",
-                   "interactive": False}).add_to(mark)
+                  {"permanent": True, "direction": "left" if near else "right", "offset": [-8, 0] if near else [6, 0],
+                   "className": "ref-city-label", "interactive": False}).add_to(mark)
             mark.add_to(group)
 
 
@@ -417,7 +425,7 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
         frame = frame or bounds
         m = OfflineMap(location=[(frame[0][0] + frame[1][0]) / 2, (frame[0][1] + frame[1][1]) / 2],
                        zoom_start=7, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
-        _basemap(m, layers)
+        _basemap(m, layers, sorted(set(zip(states["lat"].astype(float), states["lon"].astype(float)))))
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=True, control=True,
                          show=False).add_to(m)
         forces = [f for f in force_labels if f in set(states["force"])]
