@@ -888,7 +888,9 @@ class Chronology(_Heading):
         figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
         if not len(ev):
             return render.markdown("No event to list in this window.")
-        return render.table(table_frame(ev), caption="Chronology", col_classes={"Date": "nowrap"},
+        # no caption: the heading right above ("Events") names the table, and "Chronology" would
+        # repeat the section's own title (README, "Headings and captions")
+        return render.table(table_frame(ev), col_classes={"Date": "nowrap"},
                             row_attrs=map_links(ev))
 
     def date_rule(self):
@@ -901,7 +903,7 @@ class Chronology(_Heading):
                                    start=day((self.selection.window.start)))
         frame = table_frame(bg)
         ctx = "context" in bg and bool(bg["context"].any())
-        return render.table(frame, caption=f"Background: events before {day((self.selection.window.start))}"
+        return render.table(frame, caption=f"Events before {day((self.selection.window.start))}"
                             + (" and context events" if ctx else ""),
                             col_classes={"Date": "nowrap"})
 
@@ -1041,7 +1043,7 @@ def _chronology_detail(ds, window, fr: Frames, figures_dir):
 def _background(fr: Frames, window):
     if not fr.n_background:
         return render.markdown("No event in the data is dated before {start}.", start=day(window.start))
-    return render.table(fr.background_months, caption=f"Background: {fr.n_background:,} events before "
+    return render.table(fr.background_months, caption=f"{words.count(fr.n_background, 'event')} before "
                         f"{day(window.start)}, by month (not listed one by one)")
 
 

@@ -726,7 +726,8 @@ def displacement_chart(ctx: Context):
     ax.set_xticks(range(0, xmax + 1, 100_000))
     ax.tick_params(axis="x", length=2)
     ax.set_title(title, loc="left", pad=6)
-    caption = ("People displaced in Deir Ezzor governorate (Save the Children) and the children among them "
+    # the caption adds to the chart's title ("People displaced by …"), it does not repeat it
+    caption = ("Save the Children's count for the whole governorate and the children among them "
                "(derived: half of the stated total), with Deir Ezzor city's pre-war population in grey for "
                "scale. A governorate count and a city population are different scopes.")
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
@@ -826,7 +827,7 @@ def fighters_chart(ctx: Context):
     ax.set_xlabel("IS fighters, as estimated (each row a different area and date; not averaged)", fontsize=7,
                   color=figures.MUTED, loc="right")
     ax.set_title(title, loc="left", pad=4)
-    caption = ("Estimates of IS fighters remaining: a dot is a single stated number, a bar a stated range. "
+    caption = ("A dot is a single stated number, a bar a stated range. "
                "They refer to different areas and dates, so they are shown side by side and never averaged or added.")
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 

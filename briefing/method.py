@@ -76,7 +76,8 @@ def sources_table(ds, as_of=None) -> render._Output:
     if not ds.has_publication_dates:
         return _cited_sources(ds)
     s = _published_by(ds, as_of)
-    caption = "Sources" + (f" published by {day(pd.Timestamp(as_of))}" if as_of is not None else "")
+    # not "Sources …": the section's heading says it right above
+    caption = "The articles" + (f" published by {day(pd.Timestamp(as_of))}" if as_of is not None else "")
     rows = pd.DataFrame({
         "Source": s["source_id"],
         "Headline": s["headline"],

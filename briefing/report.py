@@ -164,10 +164,45 @@ def read_notebook(nb_path: Path) -> dict:
     return nb
 
 
+# The lines that introduce a block: the last paragraph before it, with the headings right above
+# that paragraph (or, when no paragraph comes between, the headings alone).
+_HEADINGS = r"(?:<h([2-4])[^>]*>(?:(?!</h[2-4]>).)*</h\1>\s*)*"
+_INTRO = re.compile(_HEADINGS + r"(?:<p(?:\s[^>]*)?>(?:(?!<p[\s>]|</p>).)*</p>\s*)?$", re.S)
+_ONLY_HEADINGS = re.compile(_HEADINGS + "$", re.S)
+_KEPT_WHOLE = re.compile(r'\s*<(?:figure class="figure"|div class="tablewrap short")')
+
+
+def _keep_with_intro(parts: list[str], block: str) -> None:
+    """Append ``block`` to ``parts``; in print, a figure or a short table (printed whole) first
+    takes the lines that introduce it, so they land on one page.
+
+    The introduction is the last paragraph before the block, with the headings right above it
+    (a heading that ends the part before is taken too). All of it moves into
+    ``<div class="keep">`` with the block, and the print style forbids a page break inside that
+    div: a figure stays on the same page as its caption and the sentence that introduces it by
+    construction, rather than by hoping that ``break-before: avoid`` wins against widows and
+    orphans. Anything else between the paragraph and the block (a list, another table) breaks
+    the chain: only a paragraph and the headings above it introduce a block.
+    """
+    if not _KEPT_WHOLE.match(block):
+        parts.append(block)
+        return
+    intro, pattern = "", _INTRO
+    while parts:
+        taken = pattern.search(parts[-1]).group(0)
+        intro = taken + intro
+        if taken != parts[-1]:
+            parts[-1] = parts[-1][: len(parts[-1]) - len(taken)]
+            break
+        parts.pop()  # the whole part introduces the block: headings above it may too
+        pattern = _ONLY_HEADINGS
+    parts.append(f'<div class="keep">{intro.strip()}\n{block}</div>' if intro.strip() else block)
+
+
 def notebook_body(nb_path: Path, medium: str) -> str:
     nb = read_notebook(nb_path)
     name = paths.rel(nb_path)
-    parts = []
+    parts: list[str] = []
     for cell in nb.get("cells", []):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & SKIP_TAGS or ("web-only" in tags and medium != "web") or ("print-only" in tags and medium != "print"):
@@ -175,8 +210,13 @@ def notebook_body(nb_path: Path, medium: str) -> str:
         if cell.get("cell_type") == "markdown":
             parts.append(markdown_to_html(cell["source"]))
         elif cell.get("cell_type") == "code":
-            parts.extend(_output_html(o, medium, name) for o in cell.get("outputs", []))
-    return "\n".join(p for p in parts if p)
+            for o in cell.get("outputs", []):
+                block = _output_html(o, medium, name)
+                if medium == "print":
+                    _keep_with_intro(parts, block)
+                else:
+                    parts.append(block)
+    return "\n".join(p for p in parts if p.strip())
 
 
 def _add_heading_ids(body: str, prefix: str) -> tuple[str, list[dict]]:

@@ -347,8 +347,8 @@ HEADINGS = {
         "villages, desert areas and an oilfield\nremain after the last town.",
         "### Places held over time", ""),
     "key dates": (
-        "### Control on the key dates\n\nEach panel shows the places the articles name, coloured by who held them on "
-        "that day. The key dates are the days on\nwhich a main town changed hands, taken from the data.",
+        "### Control on the key dates\n\nOne map for each day on which a main town changed hands, as the data "
+        "record it.",
         "### Control on key dates\n\nEach panel shows the places with a recorded change of control, coloured by who "
         "held them on that day.",
         "### Events by place and type"),
@@ -455,11 +455,12 @@ class TerritoryView:
         t = self.detail
         fig, data, _dropped = maps.small_multiples(t.panel_states, t.panels, self.layers)
         caption = (
-            "Control of the places named in the articles on each key date (the days a main town changed hands, "
-            f"up to {long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
+            "Each place the articles name, coloured by who held it on that day (dates up to "
+            f"{long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
             "known only to lie near a town or within a region, drawn at that point with a fixed radius (12 or 30 km) "
             "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
-            "towns). Borders: Natural Earth; places: GeoNames. Equal-area projection."
+            "towns). Dashed grey lines: governorate boundaries, with the border area's governorates named in "
+            "italic capitals. Borders and governorates: Natural Earth; places: GeoNames. Equal-area projection."
             + (" Where places crowd together, an inset enlarges them (the grey frame on each panel shows where); "
                "grey squares mark capitals for orientation." if data["in_inset"].any() else "")
         )

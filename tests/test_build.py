@@ -155,12 +155,14 @@ def _pdf_pages(pdf: Path) -> list[dict]:
     return pages
 
 
-def test_print_layout_no_stranded_heading_no_near_empty_page(first):
+@pytest.mark.parametrize("which", ["first", "as_of_build"])
+def test_print_layout_no_stranded_heading_no_near_empty_page(which, request):
     """A heading never ends a page; a figure is never separated from the sentence that introduces it
     (the intro is the last line of a page, its figure on the next); no page but the last is more
     than a third empty (measured from the top of the text block to its last line)."""
     import html as html_lib
 
+    first = request.getfixturevalue(which)
     printed = (first / "briefing.html").read_text(encoding="utf-8")
     headings = {html_lib.unescape(re.sub(r"<[^>]+>", "", h)).strip()
                 for h in re.findall(r"<h[234][^>]*>(.*?)</h[234]>", printed, re.S)}
@@ -174,6 +176,123 @@ def test_print_layout_no_stranded_heading_no_near_empty_page(first):
         if i < len(pages):
             used = (page["lines"][-1][2] - top) / (page["height"] - top - bottom)
             assert used >= 2 / 3 - 0.02, f"page {i} is {1 - used:.0%} empty (last line {last!r})"
+
+
+def _flat(text: str) -> str:
+    """Text as compared between the HTML and the PDF: NFKC (ligatures), entities decoded, no
+    whitespace at all (the PDF breaks lines where the HTML has spaces)."""
+    import html as html_lib
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", html_lib.unescape(text)))
+
+
+def _printed_html(folder: Path) -> str:
+    """The print form of the briefing the build in ``folder`` made (what WeasyPrint laid out):
+    rendered again from that build's executed notebooks and facts (the report step keeps only
+    the screen form on disk)."""
+    import json
+
+    from briefing import report
+
+    executed = sorted((folder / "build" / "executed").glob("*.ipynb"))
+    facts = json.loads((folder / "build" / "facts.json").read_text(encoding="utf-8"))
+    return report.render(executed, "print", facts)
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return [_flat("".join(re.findall(r">([^<]*)</word>", body)))
+            for body in re.findall(r"<page [^>]*>(.*?)</page>", out, re.S)]
+
+
+@pytest.mark.parametrize("which", ["first", "as_of_build"])
+def test_print_figure_stays_with_its_caption_and_introduction(which, request):
+    """Each figure and each short table lands on one PDF page with its caption and the sentence
+    that introduces it: the last sentence of the text right before it in the printed HTML (a
+    paragraph, or the heading when a heading comes right before). Checked on the built PDF's
+    text, page by page, independently of how the layout achieves it."""
+    folder = request.getfixturevalue(which)
+    printed = _printed_html(folder).split("<main>", 1)[1]
+    pages = _page_texts(folder / "briefing.pdf")
+    blocks = list(re.finditer(r'<figure class="figure"|<div class="tablewrap short">', printed))
+    assert len(blocks) >= 6
+    for m in blocks:
+        rest = printed[m.start():]
+        # a figure's caption; a table's caption, or its first row when it has none
+        cap = re.match(r'<figure[^>]*>.*?<figcaption>(.*?)</figcaption>|<div class="tablewrap short">\s*'
+                       r'(?:<p class="table-caption">(.*?)</p>|.*?<tbody>\s*<tr[^>]*>(.*?)</tr>)', rest, re.S)
+        shown = next(g for g in cap.groups() if g is not None)
+        caption = _flat(re.sub(r"<[^>]+>", " ", shown))
+        on = [i for i, text in enumerate(pages, 1) if caption in text]
+        assert on, f"caption not found in the PDF: {shown[:80]!r}"
+        if not re.search(r"</(p|h[234])>\s*$", printed[:m.start()]):
+            continue  # right after another figure or table: nothing introduces this one
+        before = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)\b.*?</\1>", "", printed[:m.start()], flags=re.S))
+        sentences = [s for s in re.split(r"(?<=[.!?:])\s+", before.strip()) if s.strip()]
+        intro = _flat(sentences[-1])
+        assert intro
+        assert intro in pages[on[0] - 1], (
+            f"page {on[0]} holds the caption {shown[:60]!r} but not the sentence that introduces it "
+            f"({sentences[-1][:80]!r})")
+
+
+@pytest.mark.parametrize("which", ["first", "as_of_build"])
+def test_print_last_page_is_more_than_the_colophon(which, request):
+    """The colophon flows after the last section and takes some of it along: the last page never
+    holds the colophon alone."""
+    pages = _pdf_pages(request.getfixturevalue(which) / "briefing.pdf")
+    last = [text for text, _, _ in pages[-1]["lines"]]
+    title = next(i for i, text in enumerate(last) if text.strip() == "How this briefing was built")
+    assert title > 0, f"the last page ({len(pages)}) holds only the colophon: {last[:3]}"
+
+
+# words too common to count as a repeat between a heading and its caption
+_COMMON = {"with", "from", "that", "this", "their", "them", "they", "which", "where", "when", "what", "each",
+           "into", "than", "only", "have", "were", "been", "between", "before", "after"}
+
+
+def _words(text: str) -> set[str]:
+    import html as html_lib
+
+    found = re.findall(r"[a-z][a-z'’-]{3,}", html_lib.unescape(re.sub(r"<[^>]+>", " ", text)).lower())
+    return {w.rstrip("s") for w in found} - _COMMON
+
+
+def _heading_repeats(doc: str) -> list[str]:
+    """Headings repeated by what comes right after them: a caption (of a table, or of a figure that
+    follows the heading directly) sharing a word with the headings above it, or a paragraph that
+    opens with the heading's own words."""
+    import html as html_lib
+
+    problems, chain = [], []
+    pattern = (r'<h([234])[^>]*>(?P<h>.*?)</h\1>|<p class="table-caption">(?P<tc>.*?)</p>'
+               r'|<figure\b.*?<figcaption>(?P<fc>.*?)</figcaption>|<p>(?P<p>.*?)</p>|<(?:table|ul|ol|div class="webmap")')
+    for m in re.finditer(pattern, doc.split("<main>", 1)[-1], re.S):
+        if m.group("h") is not None:
+            chain.append(m.group("h"))
+            continue
+        cap = m.group("tc") or m.group("fc")
+        if chain and cap is not None:
+            first = re.split(r"(?<=[.:;])\s", html_lib.unescape(re.sub(r"<[^>]+>", "", cap)), maxsplit=1)[0]
+            shared = _words(" ".join(chain)) & _words(first)
+            if shared:
+                problems.append(f"{chain[-1]!r} then the caption {first[:70]!r} (both say {sorted(shared)})")
+        if chain and m.group("p") is not None:
+            head = html_lib.unescape(re.sub(r"<[^>]+>", "", chain[-1])).strip().lower()
+            para = html_lib.unescape(re.sub(r"<[^>]+>", "", m.group("p"))).strip().lower()
+            if para.startswith(head):
+                problems.append(f"{chain[-1]!r} then a paragraph that opens with it: {para[:70]!r}")
+        chain = []
+    return problems
+
+
+def test_no_heading_repeated_by_its_caption(first):
+    """A caption says what the heading above it does not ("Background" then "Background: events
+    before …" said it twice); checked in the screen and the print form."""
+    for doc in ((first / "briefing.html").read_text(encoding="utf-8"), _printed_html(first)):
+        assert _heading_repeats(doc) == []
 
 
 # --------------------------------------------------------------------------- the HTML
