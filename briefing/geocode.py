@@ -45,8 +45,11 @@ such in ``geocode_basis``.
    (or the parent's precision if coarser), basis ``near/part of <parent>``.
 3. **Provinces/governorates**: the governorate named by the name, an alias or the
    ``admin1`` column (:mod:`briefing.admin1`, Syria and Iraq) is represented by its capital's
-   GeoNames point (no governorate polygons can be had offline); else the parent.
-   ``geo_precision`` 3.
+   GeoNames point; else the parent. ``geo_precision`` 3. The governorate polygons in
+   ``data/basemap/admin1.geojson`` (Natural Earth, extracted once by
+   ``scripts/extract_basemap.py``) are for the maps' orientation only: a province stays a point
+   (drawn as a zone), so its coordinates did not change when the polygons arrived and every
+   view keeps treating places as points.
 4. **Regions, deserts, valleys, village groups**: the parent's coordinates; without a parent,
    the governorate they name (as in 3), else the mean of the label points of their
    countries (``SY|IQ``). **Rivers**: the parent's coordinates if a parent is given, else the
@@ -545,7 +548,7 @@ class Geocoder:
                     e = self.gaz.entries[capital]
                     return self._row(p, lat=e["lat"], lon=e["lon"], geo_precision=3, geocode_basis=(
                         f"{name} governorate ({cc}.{code}, matched by '{t}'): represented by its capital "
-                        f"{e['name']} (GeoNames {e['id']}); no governorate polygons are available offline"))
+                        f"{e['name']} (GeoNames {e['id']}); a province is a point here, its polygon is for the maps only"))
         return None
 
     def _resolve(self, p: Place) -> dict:

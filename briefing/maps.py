@@ -30,7 +30,7 @@ import matplotlib.patheffects as pe
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
 from matplotlib.transforms import Bbox
-from shapely.geometry import box
+from shapely.geometry import Point as shapely_point, box
 
 from . import figures
 from .figures import EQUAL_AREA
@@ -45,6 +45,13 @@ OTHER_FILL = "#ecebe5"
 WATER = "#dfe8ee"
 RIVER = "#4a8cc7"
 BORDER = "#8a8a8a"
+#: Governorate (admin-1) boundaries: quieter than the country borders (#555, 0.7 pt, solid).
+ADMIN1_LINE = "#a3a3a3"
+ADMIN1_DASH = (0, (3.0, 1.6))
+#: Governorate names: small italic capitals in a grey-violet, unlike any town label (ink or grey
+#: upright) or country name (grey upright capitals).
+ADMIN1_TEXT = "#857a92"
+ADMIN1_LABEL_KM = 20  # a governorate's name is centred at least this far inside its boundary
 UNKNOWN_COLOUR = figures.SIDE_COLOURS["other"]
 
 
@@ -71,26 +78,45 @@ def _overlaps(box: Bbox, others: list[Bbox]) -> bool:
     return any(box.overlaps(o) for o in others)
 
 
+#: Area labels (governorates) are centred on their anchor.
+CENTRED = [(0, 0, "center", "center")]
+
+
 def place_labels(ax, items: list[dict], obstacles: list[Bbox], renderer, fontsize: float = 6.5) -> list[str]:
     """Greedy placement. ``items``: dicts with ``x``, ``y`` (data), ``text`` and optional
-    ``weight``/``color``/``style``; in priority order. Returns the texts left out."""
+    ``weight``/``color``/``style``/``size``; in priority order. Optional too: ``anchors`` (a list of
+    (x, y) tried in order instead of the single point: rivers and areas), ``candidates`` (offsets
+    instead of :data:`_CANDIDATES`), ``avoid`` (boxes only this label must keep clear of, e.g. the
+    zone circles for an area name) and ``gid`` (set on the text artist, so tests can find it).
+    Returns the texts left out."""
     placed: list[Bbox] = list(obstacles)
     frame = ax.get_window_extent(renderer)
     dropped = []
     for item in items:
         ok = False
-        for dx, dy, ha, va in _CANDIDATES:
-            t = ax.annotate(item["text"], (item["x"], item["y"]), xytext=(dx, dy), textcoords="offset points",
+        avoid = placed + list(item.get("avoid", ()))
+        anchors = item.get("anchors") or [(item["x"], item["y"])]
+        shifts = ax.transData.transform(anchors) - ax.transData.transform(anchors[0])
+        for dx, dy, ha, va in item.get("candidates", _CANDIDATES):
+            # one text per offset, measured once; at the other anchors its box is only moved
+            t = ax.annotate(item["text"], anchors[0], xytext=(dx, dy), textcoords="offset points",
                             ha=ha, va=va, fontsize=item.get("size", fontsize), color=item.get("color", figures.INK),
                             fontweight=item.get("weight", "normal"), fontstyle=item.get("style", "normal"),
-                            annotation_clip=False, zorder=20,
+                            annotation_clip=False, zorder=item.get("zorder", 20),
                             path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
-            box = t.get_window_extent(renderer).expanded(1.04, 1.1)
-            inside = (box.x0 >= frame.x0 + 1 and box.x1 <= frame.x1 - 1 and box.y0 >= frame.y0 + 1
-                      and box.y1 <= frame.y1 - 1)
-            if inside and not _overlaps(box, placed):
-                placed.append(box)
-                ok = True
+            box0 = t.get_window_extent(renderer).expanded(1.04, 1.1)
+            for anchor, (sx, sy) in zip(anchors, shifts):
+                box = box0.translated(sx, sy)
+                inside = (box.x0 >= frame.x0 + 1 and box.x1 <= frame.x1 - 1 and box.y0 >= frame.y0 + 1
+                          and box.y1 <= frame.y1 - 1)
+                if inside and not _overlaps(box, avoid):
+                    t.xy = tuple(anchor)
+                    placed.append(box)
+                    if item.get("gid"):
+                        t.set_gid(item["gid"])
+                    ok = True
+                    break
+            if ok:
                 break
             t.remove()
         if not ok:
@@ -153,7 +179,9 @@ def _basemap_artists(proj: dict) -> dict:
         focus = c["focus"].astype(bool) if "focus" in c else pd.Series(False, index=c.index)
         lakes = proj.get("lakes")
         rivers = proj.get("rivers")
+        admin1 = proj.get("admin1_boundaries")
         proj["_artists"] = {
+            "admin1": _line_segments(admin1.geometry) if admin1 is not None and len(admin1) else [],
             "other": _polygon_paths(c[~focus].geometry),
             "focus": [_polygon_paths(c[focus & (c["iso_a2"] == iso)].geometry)
                       for iso in sorted(set(c.loc[focus, "iso_a2"]))] if "iso_a2" in c
@@ -176,6 +204,9 @@ def _basemap(ax, proj: dict, bounds) -> None:
     polygons(art["other"], 1, facecolor=OTHER_FILL, edgecolor=BORDER, linewidth=0.4)
     for k, paths in enumerate(art["focus"]):
         polygons(paths, 2, facecolor=FOCUS_FILLS[k % len(FOCUS_FILLS)], edgecolor="#555555", linewidth=0.7)
+    if art["admin1"]:  # governorate boundaries: thin, dashed, grey, under lakes, rivers and places
+        ax.add_collection(LineCollection(art["admin1"], colors=ADMIN1_LINE, linewidths=0.45,
+                                         linestyles=ADMIN1_DASH, zorder=2.5, gid="admin1-boundaries"), autolim=False)
     polygons(art["lakes"], 3, facecolor=WATER, edgecolor=RIVER, linewidth=0.2)
     if art["rivers"]:
         ax.add_collection(LineCollection(art["rivers"], colors=RIVER, linewidths=0.9, zorder=3), autolim=False)
@@ -204,19 +235,89 @@ def _country_labels(ax, proj: dict, bounds) -> list[dict]:
     return out
 
 
-def _river_labels(proj: dict, bounds) -> list[dict]:
-    """One label per river, at the vertex of its line nearest the middle of the visible part."""
+def _river_labels(proj: dict, bounds, *, inset: bool = False) -> list[dict]:
+    """One label per river in frame, at the vertex of its line nearest the middle of the visible
+    part. In an ``inset`` (a short stretch, perhaps without a vertex inside) the anchors are points
+    along the visible part instead (half-way, then towards either end) and the label is the river's
+    name alone ("Euphrates"): the panel around the inset and the legend say the course is schematic,
+    and the longer label finds no room among the border towns' labels.)"""
     x0, x1, y0, y1 = bounds
     out = []
     if "rivers" not in proj:
         return out
+    frame = box(x0, y0, x1, y1)
     for _, r in proj["rivers"].iterrows():
-        coords = [xy for xy in r.geometry.coords if x0 < xy[0] < x1 and y0 < xy[1] < y1]
-        if len(coords) < 2:
+        seen = r.geometry.intersection(frame)
+        if seen.is_empty or seen.length < 0.05 * (x1 - x0):
             continue
-        label = r.get("label") or r.get("name")
-        xy = coords[len(coords) // 2]
-        out.append({"x": xy[0], "y": xy[1], "text": str(label), "color": RIVER, "style": "italic", "size": 6})
+        part = max(getattr(seen, "geoms", [seen]), key=lambda g: g.length)
+        coords = [xy for xy in r.geometry.coords if x0 < xy[0] < x1 and y0 < xy[1] < y1]
+        if inset:
+            anchors = [(pt.x, pt.y) for pt in (part.interpolate(f, normalized=True) for f in (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9))]
+        elif len(coords) >= 2:
+            anchors = [coords[len(coords) // 2]]
+        else:
+            continue
+        label = str((r.get("name") if inset else None) or r.get("label") or r.get("name"))
+        out.append({"x": anchors[0][0], "y": anchors[0][1], "anchors": anchors, "text": label, "color": RIVER,
+                    "style": "italic", "size": 6, "gid": "river-label"})
+    return out
+
+
+def named_admin1(proj: dict, places: pd.DataFrame, members: list[str]) -> list[str]:
+    """The governorates the maps name (``admin1`` codes): those holding the crowded cluster's places
+    (the border area: Deir ez-Zor and Anbar in this data), else the two holding most places. A
+    choice from the data, so another dataset names its own story's governorates."""
+    a1 = proj.get("admin1")
+    if a1 is None or not len(a1) or not len(places):
+        return []
+    u = places.drop_duplicates("place_id")
+    if members:
+        u = u[u["place_id"].isin(members)]
+    pts = gpd.GeoSeries(gpd.points_from_xy(u["x"], u["y"]), crs=EQUAL_AREA)
+    hits = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), a1[["admin1", "geometry"]], predicate="within")
+    counts = hits["admin1"].value_counts()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    return sorted(counts.index if members else counts.index[:2])
+
+
+def _admin1_labels(proj: dict, bounds, codes: list[str], avoid: list[Bbox]) -> list[dict]:
+    """Names of the governorates ``codes`` in small italic capitals (``DEIR EZ-ZOR``), centred on
+    a point inside the part of the governorate in frame: its label point (pole of inaccessibility)
+    first, then points of a grid over the visible part, nearest that point first. ``avoid``: the
+    zone circles, which an area name must not sit on."""
+    x0, x1, y0, y1 = bounds
+    a1 = proj.get("admin1")
+    out = []
+    if a1 is None or not codes:
+        return out
+    frame = box(x0, y0, x1, y1)
+    lp = gpd.GeoSeries(gpd.points_from_xy(a1["label_lon"], a1["label_lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+    for code in codes:
+        k = np.flatnonzero(a1["admin1"].to_numpy() == code)
+        if not len(k):
+            continue
+        geom, p0 = a1.geometry.iloc[k[0]], lp.iloc[k[0]]
+        seen = geom.intersection(frame)
+        if seen.is_empty or seen.area < 0.01 * frame.area:
+            continue
+        gx, gy = np.meshgrid(np.linspace(x0, x1, 41)[1:-1], np.linspace(y0, y1, 29)[1:-1])
+        grid = [(x, y) for x, y in zip(gx.ravel(), gy.ravel())]
+        # well inside the governorate (not on its edge, where the name would seem to belong to the
+        # neighbour): at least ADMIN1_LABEL_KM from its boundary
+        edge = geom.boundary
+        inside = [xy for xy in grid if seen.contains(shapely_point(*xy))
+                  and edge.distance(shapely_point(*xy)) >= ADMIN1_LABEL_KM * 1000]
+        inside.sort(key=lambda xy: (xy[0] - p0.x) ** 2 + (xy[1] - p0.y) ** 2)
+        anchors = ([(p0.x, p0.y)] if seen.contains(p0) else []) + inside[:120]
+        if not anchors:
+            continue
+        name = str(a1["name"].iloc[k[0]]).upper()
+        if " " in name:  # "DEIR EZ-ZOR" on two lines: a compact block fits a narrow governorate
+            name = name.replace(" ", "\n", 1)
+        out.append({"x": anchors[0][0], "y": anchors[0][1], "anchors": anchors, "candidates": CENTRED,
+                    "text": name, "size": 5.8, "style": "italic", "color": ADMIN1_TEXT, "avoid": avoid,
+                    "zorder": 19, "gid": f"admin1-label {code}"})
     return out
 
 
@@ -257,6 +358,7 @@ class Grid:
 
     NCOLS = 2
     ASPECT = 1.45  # panel width / height
+    FOOT = 0.3  # inches under the last row: the zone key runs below the legend cell (11 zones need it)
 
     def __init__(self, n_panels: int):
         self.n = n_panels
@@ -264,7 +366,7 @@ class Grid:
         self.panel_w = (self.width - 0.1) / self.NCOLS
         self.panel_h = self.panel_w / self.ASPECT
         self.nrows = math.ceil((n_panels + 1) / self.NCOLS)
-        self.height = self.nrows * (self.panel_h + 0.22) + 0.05
+        self.height = self.nrows * (self.panel_h + 0.22) + self.FOOT
 
     def figure(self):
         return plt.figure(figsize=(self.width, self.height))
@@ -301,6 +403,8 @@ class Grid:
 CLUSTER_KM = 45  # places within this distance of one another form the inset's cluster
 CLUSTER_MIN = 3  # an inset only when at least this many places crowd together
 INSET_FRAC = (0.42, 0.31)  # inset width and height as fractions of the panel
+INSET_PAD = 0.6  # the inset's frame: the cluster's points padded by this share of their spread …
+INSET_PAD_KM = 4  # … and by at least this many km
 CITY_COLOUR = "#555555"
 LABEL_RUN = 0.2  # a label's typical length, as a fraction of the panel width
 
@@ -322,12 +426,17 @@ def _cluster(states: pd.DataFrame) -> list[str]:
 
 
 def _inset_bounds(states: pd.DataFrame, members: list[str], aspect: float) -> tuple:
-    """Bounds (x0, x1, y0, y1) of the cluster's places and zones, padded, at ``aspect``."""
+    """Bounds (x0, x1, y0, y1) of the inset, at ``aspect``: framed on the cluster's *points* (the
+    towns, and the points the zones are drawn around), padded by :data:`INSET_PAD` of their spread
+    (at least :data:`INSET_PAD_KM`). The zones do not set the extent: a 12 or 30 km circle would
+    make the frame so large that towns 10 km apart end up 2–3 mm apart at print size; they are
+    clipped to the frame instead (their number sits at their centre, which is always in frame)."""
     u = states[states["place_id"].isin(members)].drop_duplicates("place_id")
     pts = gpd.GeoSeries(gpd.points_from_xy(u["lon"], u["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
-    pad = 12_000 + 1000 * float(u["zone_km"].clip(lower=0).max() or 0) * 0.5
-    x0, x1 = pts.x.min() - pad, pts.x.max() + pad
-    y0, y1 = pts.y.min() - pad, pts.y.max() + pad
+    x0, x1 = pts.x.min(), pts.x.max()
+    y0, y1 = pts.y.min(), pts.y.max()
+    pad = max(INSET_PAD * max(x1 - x0, y1 - y0), INSET_PAD_KM * 1000)
+    x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
     w, h = x1 - x0, y1 - y0
     if w / h < aspect:
         x0, x1 = x0 - (h * aspect - w) / 2, x1 + (h * aspect - w) / 2
@@ -377,9 +486,9 @@ def _draw_places(ax, here: pd.DataFrame, numbers: dict, renderer, *, labelled=No
     places in ``labelled`` (all when None)."""
     zones = here[here["zone_km"] > 0].sort_values(["zone_km", "place_id"], ascending=[False, True])
     points = here[here["zone_km"] <= 0].sort_values(["is_held", "place_id"])
-    for _, z in zones.iterrows():
-        ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=colour(z), hatch="//////",
-                            linewidth=0.6, zorder=6, alpha=0.9))
+    for _, z in zones.iterrows():  # in the inset (size > 1) a zone fills most of the frame: lighter
+        ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=colour(z), hatch="//////" if size == 1.0 else "///",
+                            linewidth=0.6, zorder=6, alpha=0.9 if size == 1.0 else 0.5))
     for _, p in points.iterrows():
         ax.plot(p.x, p.y, marker="o", ms=4.2 * size, mfc=colour(p), mec="white", mew=0.6, zorder=10,
                 linestyle="none")
@@ -448,6 +557,8 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     inset_aspect = Grid.ASPECT * INSET_FRAC[0] / INSET_FRAC[1]
     ib = _inset_bounds(states, members, inset_aspect) if members else None
     corner = _inset_corner(states, proj, bounds, ib) if members else None
+    xy = gpd.GeoSeries(gpd.points_from_xy(states["lon"], states["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+    admin1_named = named_admin1(proj, states.assign(x=xy.x.values, y=xy.y.values), members)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     dropped_all = []
@@ -491,10 +602,12 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
             _scale_bar(iax, ib, km=_nice_km((ib[1] - ib[0]) / 1000 * 0.3))
             for art in iax.patches[-4:] + iax.texts[-2:]:
                 iboxes.append(art.get_window_extent(renderer))
-            iitems += _river_labels(proj, ib)
+            iitems += _river_labels(proj, ib, inset=True)
             dropped = place_labels(iax, iitems, iboxes, renderer)
             dropped_all += [(panel.date.isoformat(), t) for t in dropped]
         items += _city_items(ax, proj, bounds, obstacles, here)
+        # priority: places, capitals, the named governorates, rivers, countries
+        items += _admin1_labels(proj, bounds, admin1_named, _zone_boxes(ax, here))
         items += _river_labels(proj, bounds)
         items += _country_labels(ax, proj, bounds)
         dropped = place_labels(ax, items, obstacles, renderer)
@@ -502,7 +615,8 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     # Legend cell
     lax = grid.legend_axes(fig)
     lax.axis("off")
-    _legend(lax, states, numbers, title_note, renderer, cities="cities" in proj)
+    _legend(lax, states, numbers, title_note, renderer, cities="cities" in proj,
+            admin1=bool(_basemap_artists(proj)["admin1"]))
     fig._briefing_dropped_labels = dropped_all
     data = states.assign(panel=states["step"].map({i: p.label for i, p in enumerate(panels)}),
                          zone_number=states["place_id"].map(numbers).astype("Int64"),
@@ -512,12 +626,22 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     return fig, data[cols].reset_index(drop=True), dropped_all
 
 
+def _zone_boxes(ax, here: pd.DataFrame) -> list[Bbox]:
+    """Display boxes of the zone circles drawn on ``ax`` (what an area name must not sit on)."""
+    out = []
+    for _, z in here[here["zone_km"] > 0].iterrows():
+        r = z.zone_km * 1000
+        (a, b), (c, d) = ax.transData.transform([(z.x - r, z.y - r), (z.x + r, z.y + r)])
+        out.append(Bbox.from_extents(a, b, c, d))
+    return out
+
+
 def _nice_km(km: float) -> int:
     """The largest of 5, 10, 20, 25, 50, 100, 200 km not above ``km``."""
     return max([k for k in (5, 10, 20, 25, 50, 100, 200) if k <= km] or [5])
 
 
-def _legend(lax, states, numbers, note: str, renderer, cities: bool = False) -> None:
+def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, admin1: bool = False) -> None:
     handles = []
     sides = list(dict.fromkeys(states.sort_values("side")["side"]))
     handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[IS_SIDE], mec="white", ms=5,
@@ -537,18 +661,21 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False) -> 
     handles.append(Patch(facecolor="none", edgecolor=figures.INK, hatch="//////", lw=0.6,
                          label="Zone: place located only near a town\nor within a region (position, not extent)"))
     handles.append(Line2D([], [], color=RIVER, lw=0.9, label="River, schematic course"))
+    if admin1:
+        handles.append(Line2D([], [], color=ADMIN1_LINE, lw=0.6, ls=ADMIN1_DASH,
+                              label="Governorate boundary (ANBAR: governorate name)"))
     if cities:
         handles.append(Line2D([], [], marker="s", ls="none", mfc="white", mec=CITY_COLOUR, mew=0.8, ms=4,
                               label="Capital, for orientation"))
     leg = lax.legend(handles=handles, loc="upper left", fontsize=6.3, frameon=False, handlelength=1.6,
-                     borderaxespad=0, labelspacing=0.45)
+                     borderaxespad=0, labelspacing=0.32)
     leg._legend_box.align = "left"
     names = states.drop_duplicates("place_id").set_index("place_id")["name"]
     lines = [f"{k}  {textwrap.shorten(str(names[pid]), 52, placeholder='…')}" for pid, k in numbers.items()]
-    lax.figure.canvas.draw()
+    # The legend's extent needs only the renderer (its axes do not move): no full draw of the panels.
     top = lax.transAxes.inverted().transform(leg.get_window_extent(renderer))[0][1] - 0.05
     lax.text(0.0, top, "Zones (numbered on the maps)\n" + "\n".join(lines), transform=lax.transAxes, fontsize=5.8,
-             va="top", ha="left", linespacing=1.3, color=figures.INK)
+             va="top", ha="left", linespacing=1.25, color=figures.INK, gid="zone-key")
     if note:
         lax.text(0.0, -0.02, note, transform=lax.transAxes, fontsize=5.5, va="top", ha="left", color=figures.MUTED)
 

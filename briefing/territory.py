@@ -461,7 +461,8 @@ class TerritoryView:
             f"Colours: who held each place on the panel's date (up to {long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
             "known only to lie near a town or within a region, drawn at that point with a fixed radius (12 or 30 km) "
             "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
-            "towns). Borders: Natural Earth; places: GeoNames. Equal-area projection."
+            "towns). Dashed grey lines: governorate boundaries, with the border area's governorates named in "
+            "italic capitals. Borders and governorates: Natural Earth; places: GeoNames. Equal-area projection."
             + (" Where places crowd together, an inset enlarges them (the grey frame on each panel shows where); "
                "grey squares mark capitals for orientation." if data["in_inset"].any() else "")
         )

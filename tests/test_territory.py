@@ -166,3 +166,19 @@ def test_deterministic_ids_restored():
         assert Element()._id == "0001"
     assert Element.__dict__["_generate_id"] is before
     assert len(Element()._id) == 32
+
+
+def test_web_map_shows_the_reference_capitals_and_governorate_boundaries(ctx):
+    """Damascus and Baghdad (data/basemap/reference_cities.csv) are on the web map as reference
+    marks with a permanent label, outside the place layers; the governorate boundaries are a
+    faint non-interactive layer."""
+    import html as H
+
+    doc = H.unescape(ctx.web_map().markup)
+    for name in ("Damascus", "Baghdad"):
+        assert f'"{name}", {{"className": "ref-city-label"' in doc
+        assert f"ref-city-{name.lower()}" in doc
+    assert "Capitals, for orientation" in doc and "Governorate boundaries" in doc
+    assert '"interactive": false' in doc
+    cities = ctx.layers["cities"]
+    assert not set(cities["name"]) & set(ctx.detail.web_states["name"])  # not places of the data

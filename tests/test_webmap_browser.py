@@ -87,6 +87,10 @@ def test_map_offline_in_chromium(page_file, browser):
             assert n_border >= 5
             steps = frame.evaluate("territorySlider.steps")
             n_places = frame.evaluate("document.querySelectorAll('path.place').length")
+            # the reference capitals are drawn and labelled, and are not places (no "place" class)
+            caps = frame.evaluate("[...document.querySelectorAll('.ref-city-label')].map(e => e.textContent)")
+            assert sorted(caps) == ["Baghdad", "Damascus"]
+            assert frame.evaluate("document.querySelectorAll('.ref-city.place, .ref-city .place').length") == 0
             web = ctx.detail.web_states
             assert n_places == int((web["step"] == len(steps) - 1).sum())  # the as_of state is shown on load
 
