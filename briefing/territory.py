@@ -565,6 +565,8 @@ class TerritoryView:
         fig = grid.figure()
         proj = maps._project_layers(self.layers)
         bounds = maps.extent(pts_all, maps.Grid.ASPECT)
+        pxy = gpd.GeoSeries(gpd.points_from_xy(pts_all["lon"], pts_all["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+        named = maps.named_admin1(proj, pts_all.assign(x=pxy.x.to_numpy(), y=pxy.y.to_numpy()), [])
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         rows = []
@@ -585,6 +587,7 @@ class TerritoryView:
             held = st[st["is_held"]].sort_values("name").head(6)
             items = [{"x": x, "y": y, "text": str(nm), "weight": "bold", "size": 6}
                      for x, y, nm in zip(held["x"], held["y"], held["name"])]
+            items += maps._admin1_labels(proj, bounds, named, [])
             items += maps._country_labels(ax, proj, bounds)
             maps.place_labels(ax, items, [], renderer)
             rows.append(st.assign(panel=panel.label)[["panel", "place_id", "name", "lat", "lon", "controller",
@@ -594,13 +597,17 @@ class TerritoryView:
         handles = [Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[s], mec="white", ms=5,
                           label="Held by IS" if s == IS_SIDE else f"Held by {side_name(s)}")
                    for s in figures.SIDE_COLOURS if s in sides_seen]
+        if named:
+            handles.append(Line2D([], [], color=maps.ADMIN1_LINE, lw=0.6, ls=maps.ADMIN1_DASH,
+                                  label="Governorate boundary (the two with most places named)"))
         lax.legend(handles=handles, loc="upper left", fontsize=6.3, frameon=False)
         data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
         if len(data):
             data["start"] = data["start"].dt.strftime("%Y-%m-%d")
         caption = (f"Control of the {len(pts_all):,} places with a recorded change of control, on each panel date "
                    f"(up to {day_text(self.as_of)}): the holder after the latest recorded transfer before that day, at the source's "
-                   "coordinates. Labels: up to six IS-held places per panel. Borders: Natural Earth.")
+                   "coordinates. Labels: up to six IS-held places per panel. Borders: Natural Earth"
+                   + ("; dashed: governorate boundaries (Natural Earth)." if named else "."))
         return figures.save(fig, "fig3_territory_small_multiples", data, self.p.figures_dir, caption=caption,
                             print_format="png")
 
