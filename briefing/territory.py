@@ -493,7 +493,7 @@ class TerritoryView:
         zones = {n: str(names[pid]) for pid, n in sorted(numbers.items(), key=lambda kv: kv[1]) if pid in names}
         doc = webmap.build_map(states, t.web_steps, self.layers, initial=initial, force_labels=labels,
                                force_sides=sides, bounds=bounds, frame=frame, zone_numbers=numbers,
-                               places=self._place_index())
+                               places=self._place_index(), admin1_named=self._admin1_named())
         caption = ("Control of the places named in the articles, on the date the slider shows (▶ Play steps "
                    "through the key dates; Fit frames the places again). The map opens on the places that changed "
                    "hands; zoom out for the rest. Click a place for the event, its date, a quote and its source; "
@@ -506,6 +506,19 @@ class TerritoryView:
         return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain,
                             legend)
 
+
+    def _admin1_named(self) -> list[str]:
+        """The governorates the print maps name (the cluster's: Deir ez-Zor and Anbar here), for the web map."""
+        import geopandas as gpd
+
+        from . import maps
+
+        if "admin1" not in self.layers:
+            return []
+        st = self.detail.panel_states
+        xy = gpd.GeoSeries(gpd.points_from_xy(st["lon"], st["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+        return maps.named_admin1({"admin1": self.layers["admin1"].to_crs(EQUAL_AREA)},
+                                 st.assign(x=xy.x.to_numpy(), y=xy.y.to_numpy()), maps._cluster(st))
 
     def _place_index(self) -> dict:
         """place_id → (lat, lon) of every geocoded place, for the chronology's "show on map"."""
