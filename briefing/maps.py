@@ -686,7 +686,7 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
     leg._legend_box.align = "left"
     names = states.drop_duplicates("place_id").set_index("place_id")["name"]
     lines = [f"{k}  {textwrap.shorten(str(names[pid]), 52, placeholder='…')}" for pid, k in numbers.items()]
-    lax.figure.canvas.draw()
+    # The legend's extent needs only the renderer (its axes do not move): no full draw of the panels.
     top = lax.transAxes.inverted().transform(leg.get_window_extent(renderer))[0][1] - 0.05
     lax.text(0.0, top, "Zones (numbered on the maps)\n" + "\n".join(lines), transform=lax.transAxes, fontsize=5.8,
              va="top", ha="left", linespacing=1.25, color=figures.INK, gid="zone-key")

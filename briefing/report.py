@@ -29,13 +29,13 @@ import base64
 import datetime as dt
 import hashlib
 import html
+import json
 import os
 import re
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 
@@ -140,6 +140,30 @@ def _output_html(output: dict, medium: str, nb_name: str) -> str:
     return ""
 
 
+def read_notebook(nb_path: Path) -> dict:
+    """An executed notebook as plain JSON, with multi-line strings joined as ``nbformat.read``
+    joins them (cell sources, stream text, text outputs). The report reads only what papermill
+    wrote and nbformat validated, so it does not import nbformat (about 0.1 s of a cold build:
+    its validator pulls in jsonschema and an IRI grammar)."""
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    if nb.get("nbformat") != 4:
+        raise BriefingError(f"{paths.rel(Path(nb_path))}: not an nbformat 4 notebook")
+
+    def joined(v):
+        return "".join(v) if isinstance(v, list) else v
+
+    for cell in nb.get("cells", []):
+        cell["source"] = joined(cell.get("source", ""))
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = joined(out["text"])
+            data = out.get("data", {})
+            for mime, value in data.items():
+                if not (mime == "application/json" or mime.endswith("+json")):
+                    data[mime] = joined(value)
+    return nb
+
+
 # The lines that introduce a block: the last paragraph before it, with the headings right above
 # that paragraph (or, when no paragraph comes between, the headings alone).
 _HEADINGS = r"(?:<h([2-4])[^>]*>(?:(?!</h[2-4]>).)*</h\1>\s*)*"
@@ -176,16 +200,16 @@ def _keep_with_intro(parts: list[str], block: str) -> None:
 
 
 def notebook_body(nb_path: Path, medium: str) -> str:
-    nb = nbformat.read(str(nb_path), as_version=4)
+    nb = read_notebook(nb_path)
     name = paths.rel(nb_path)
     parts: list[str] = []
-    for cell in nb.cells:
+    for cell in nb.get("cells", []):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & SKIP_TAGS or ("web-only" in tags and medium != "web") or ("print-only" in tags and medium != "print"):
             continue
-        if cell.cell_type == "markdown":
-            parts.append(markdown_to_html(cell.source))
-        elif cell.cell_type == "code":
+        if cell.get("cell_type") == "markdown":
+            parts.append(markdown_to_html(cell["source"]))
+        elif cell.get("cell_type") == "code":
             for o in cell.get("outputs", []):
                 block = _output_html(o, medium, name)
                 if medium == "print":
@@ -260,11 +284,36 @@ def offline_fetcher(allowed: list[Path], refused: list[str]):
     return OfflineFetcher(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
 
 
+def import_weasyprint():
+    """``import weasyprint``, without the ~50 helper processes its library lookup starts.
+
+    WeasyPrint opens Pango, HarfBuzz and friends by trying names such as ``libpango-1.0-0``
+    before ``libpango-1.0.so.0``; cffi hands each bare name to ``ctypes.util.find_library``,
+    which on Linux runs ``ldconfig -p``, ``gcc`` and ``ld`` to look for it (about 0.2 s of a
+    cold build, for names that never exist on Linux). While WeasyPrint is imported, the lookup
+    answers "not found" at once, so cffi falls through to the ``.so`` names that ``dlopen``
+    finds directly: the same libraries are loaded (``check_pdf_libraries`` has already checked
+    them by those names)."""
+    import sys
+
+    if "weasyprint" in sys.modules:
+        return sys.modules["weasyprint"]
+    import ctypes.util
+
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    finally:
+        ctypes.util.find_library = find_library
+    return weasyprint
+
+
 def write_pdf(html_text: str, target: Path, context: dict) -> list[str]:
     """Render the print HTML to ``target``; return the URLs the offline fetcher refused."""
     import logging
 
-    import weasyprint
+    weasyprint = import_weasyprint()
 
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are reported by the caller
     logging.getLogger("fontTools").setLevel(logging.ERROR)

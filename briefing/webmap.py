@@ -40,6 +40,7 @@ import re
 from pathlib import Path
 
 import folium
+import numpy as np
 import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -512,11 +513,12 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
 def _label_direction(row, here: pd.DataFrame, near_deg: float = 0.2) -> str:
     """Permanent labels go right; of two points closer than ``near_deg``, the northern one's
     label goes on top and the southern one's below, so they do not overlap."""
-    pts = here[(here["zone_km"] <= 0) & (here["place_id"] != row["place_id"])]
-    close = pts[((pts["lat"] - row["lat"]).abs() < near_deg) & ((pts["lon"] - row["lon"]).abs() < near_deg)]
-    if close.empty:
+    lat, lon = here["lat"].to_numpy(float), here["lon"].to_numpy(float)  # arrays: called once per place
+    close = ((here["zone_km"].to_numpy(float) <= 0) & (here["place_id"].to_numpy() != row["place_id"])
+             & (np.abs(lat - float(row["lat"])) < near_deg) & (np.abs(lon - float(row["lon"])) < near_deg))
+    if not close.any():
         return "right"
-    return "top" if row["lat"] >= close["lat"].max() else "bottom"
+    return "top" if row["lat"] >= lat[close].max() else "bottom"
 
 
 def _place_layer(row, side: str, direction: str = "right", number: int | None = None):
