@@ -281,6 +281,12 @@ def named_admin1(proj: dict, places: pd.DataFrame, members: list[str]) -> list[s
     return sorted(counts.index if members else counts.index[:2])
 
 
+def _admin1_text(name) -> str:
+    """A governorate's name as the maps print it: capitals, the first space a line break ("DEIR" /
+    "EZ-ZOR": a compact block fits a narrow governorate)."""
+    return str(name).upper().replace(" ", "\n", 1)
+
+
 def _admin1_labels(proj: dict, bounds, codes: list[str], avoid: list[Bbox]) -> list[dict]:
     """Names of the governorates ``codes`` in small italic capitals (``DEIR EZ-ZOR``), centred on
     a point inside the part of the governorate in frame: its label point (pole of inaccessibility)
@@ -312,9 +318,7 @@ def _admin1_labels(proj: dict, bounds, codes: list[str], avoid: list[Bbox]) -> l
         anchors = ([(p0.x, p0.y)] if seen.contains(p0) else []) + inside[:120]
         if not anchors:
             continue
-        name = str(a1["name"].iloc[k[0]]).upper()
-        if " " in name:  # "DEIR EZ-ZOR" on two lines: a compact block fits a narrow governorate
-            name = name.replace(" ", "\n", 1)
+        name = _admin1_text(a1["name"].iloc[k[0]])
         out.append({"x": anchors[0][0], "y": anchors[0][1], "anchors": anchors, "candidates": CENTRED,
                     "text": name, "size": 5.8, "style": "italic", "color": ADMIN1_TEXT, "avoid": avoid,
                     "zorder": 19, "gid": f"admin1-label {code}"})
@@ -403,7 +407,7 @@ class Grid:
 CLUSTER_KM = 45  # places within this distance of one another form the inset's cluster
 CLUSTER_MIN = 3  # an inset only when at least this many places crowd together
 INSET_FRAC = (0.42, 0.31)  # inset width and height as fractions of the panel
-INSET_PAD = 0.6  # the inset's frame: the cluster's points padded by this share of their spread …
+INSET_PAD = 0.2  # the inset's frame: the cluster's points padded by this share of their spread …
 INSET_PAD_KM = 4  # … and by at least this many km
 CITY_COLOUR = "#555555"
 LABEL_RUN = 0.2  # a label's typical length, as a fraction of the panel width
@@ -559,6 +563,8 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     corner = _inset_corner(states, proj, bounds, ib) if members else None
     xy = gpd.GeoSeries(gpd.points_from_xy(states["lon"], states["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
     admin1_named = named_admin1(proj, states.assign(x=xy.x.values, y=xy.y.values), members)
+    names = ({} if "admin1" not in proj else
+             {c: _admin1_text(n) for c, n in zip(proj["admin1"]["admin1"], proj["admin1"]["name"])})
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     dropped_all = []
@@ -571,9 +577,13 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
         outside = None if not members else set(here["place_id"]) - set(members)
         obstacles, items = _draw_places(ax, here, numbers, renderer, labelled=outside)
         if i == 0:
+            # the scale bar and north arrow are obstacles: exactly the artists they add (a fixed
+            # count from the end also took the panel's water rectangle when no zone was drawn,
+            # and then every label of the first panel was dropped)
+            n_patches, n_texts = len(ax.patches), len(ax.texts)
             _scale_bar(ax, bounds)
             _north_arrow(ax, bounds)
-            for art in ax.patches[-6:] + ax.texts[-4:]:
+            for art in ax.patches[n_patches:] + ax.texts[n_texts:]:
                 obstacles.append(art.get_window_extent(renderer))
         if members:
             ax.add_patch(Rectangle((ib[0], ib[2]), ib[1] - ib[0], ib[3] - ib[2], facecolor="none",
@@ -599,8 +609,9 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
                      ha="left", color=figures.MUTED, zorder=25,
                      path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
             iboxes.append(iax.texts[-1].get_window_extent(renderer))
+            n_patches, n_texts = len(iax.patches), len(iax.texts)
             _scale_bar(iax, ib, km=_nice_km((ib[1] - ib[0]) / 1000 * 0.3))
-            for art in iax.patches[-4:] + iax.texts[-2:]:
+            for art in iax.patches[n_patches:] + iax.texts[n_texts:]:
                 iboxes.append(art.get_window_extent(renderer))
             iitems += _river_labels(proj, ib, inset=True)
             dropped = place_labels(iax, iitems, iboxes, renderer)
@@ -615,8 +626,10 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     # Legend cell
     lax = grid.legend_axes(fig)
     lax.axis("off")
+    shown = [names.get(c) for c in admin1_named if any(
+        (tx.get_gid() or "") == f"admin1-label {c}" for ax in fig.axes for tx in ax.texts)]
     _legend(lax, states, numbers, title_note, renderer, cities="cities" in proj,
-            admin1=bool(_basemap_artists(proj)["admin1"]))
+            admin1=(min(shown, key=len) if shown else True) if _basemap_artists(proj)["admin1"] else False)
     fig._briefing_dropped_labels = dropped_all
     data = states.assign(panel=states["step"].map({i: p.label for i, p in enumerate(panels)}),
                          zone_number=states["place_id"].map(numbers).astype("Int64"),
@@ -641,7 +654,7 @@ def _nice_km(km: float) -> int:
     return max([k for k in (5, 10, 20, 25, 50, 100, 200) if k <= km] or [5])
 
 
-def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, admin1: bool = False) -> None:
+def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, admin1: bool | str = False) -> None:
     handles = []
     sides = list(dict.fromkeys(states.sort_values("side")["side"]))
     handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[IS_SIDE], mec="white", ms=5,
@@ -661,9 +674,10 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
     handles.append(Patch(facecolor="none", edgecolor=figures.INK, hatch="//////", lw=0.6,
                          label="Zone: place located only near a town\nor within a region (position, not extent)"))
     handles.append(Line2D([], [], color=RIVER, lw=0.9, label="River, schematic course"))
-    if admin1:
+    if admin1:  # ``admin1``: True, or the name of a governorate the panels name (the key's example)
+        example = f" ({admin1}: its name)" if isinstance(admin1, str) else ""
         handles.append(Line2D([], [], color=ADMIN1_LINE, lw=0.6, ls=ADMIN1_DASH,
-                              label="Governorate boundary (ANBAR: governorate name)"))
+                              label=f"Governorate boundary{example}"))
     if cities:
         handles.append(Line2D([], [], marker="s", ls="none", mfc="white", mec=CITY_COLOUR, mew=0.8, ms=4,
                               label="Capital, for orientation"))

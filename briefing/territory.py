@@ -495,7 +495,7 @@ class TerritoryView:
         zones = {n: str(names[pid]) for pid, n in sorted(numbers.items(), key=lambda kv: kv[1]) if pid in names}
         doc = webmap.build_map(states, t.web_steps, self.layers, initial=initial, force_labels=labels,
                                force_sides=sides, bounds=bounds, frame=frame, zone_numbers=numbers,
-                               places=self._place_index())
+                               places=self._place_index(), admin1_named=self._admin1_named())
         caption = ("Control of the places named in the articles, on the date the slider shows (▶ Play steps "
                    "through the key dates; Fit frames the places again). The map opens on the places that changed "
                    "hands; zoom out for the rest. Click a place for the event, its date, a quote and its source; "
@@ -508,6 +508,19 @@ class TerritoryView:
         return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain,
                             legend)
 
+
+    def _admin1_named(self) -> list[str]:
+        """The governorates the print maps name (the cluster's: Deir ez-Zor and Anbar here), for the web map."""
+        import geopandas as gpd
+
+        from . import maps
+
+        if "admin1" not in self.layers:
+            return []
+        st = self.detail.panel_states
+        xy = gpd.GeoSeries(gpd.points_from_xy(st["lon"], st["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+        return maps.named_admin1({"admin1": self.layers["admin1"].to_crs(EQUAL_AREA)},
+                                 st.assign(x=xy.x.to_numpy(), y=xy.y.to_numpy()), maps._cluster(st))
 
     def _place_index(self) -> dict:
         """place_id → (lat, lon) of every geocoded place, for the chronology's "show on map"."""
@@ -567,6 +580,8 @@ class TerritoryView:
         fig = grid.figure()
         proj = maps._project_layers(self.layers)
         bounds = maps.extent(pts_all, maps.Grid.ASPECT)
+        pxy = gpd.GeoSeries(gpd.points_from_xy(pts_all["lon"], pts_all["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
+        named = maps.named_admin1(proj, pts_all.assign(x=pxy.x.to_numpy(), y=pxy.y.to_numpy()), [])
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         rows = []
@@ -587,6 +602,7 @@ class TerritoryView:
             held = st[st["is_held"]].sort_values("name").head(6)
             items = [{"x": x, "y": y, "text": str(nm), "weight": "bold", "size": 6}
                      for x, y, nm in zip(held["x"], held["y"], held["name"])]
+            items += maps._admin1_labels(proj, bounds, named, [])
             items += maps._country_labels(ax, proj, bounds)
             maps.place_labels(ax, items, [], renderer)
             rows.append(st.assign(panel=panel.label)[["panel", "place_id", "name", "lat", "lon", "controller",
@@ -596,13 +612,17 @@ class TerritoryView:
         handles = [Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[s], mec="white", ms=5,
                           label="Held by IS" if s == IS_SIDE else f"Held by {side_name(s)}")
                    for s in figures.SIDE_COLOURS if s in sides_seen]
+        if named:
+            handles.append(Line2D([], [], color=maps.ADMIN1_LINE, lw=0.6, ls=maps.ADMIN1_DASH,
+                                  label="Governorate boundary (the two with most places named)"))
         lax.legend(handles=handles, loc="upper left", fontsize=6.3, frameon=False)
         data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
         if len(data):
             data["start"] = data["start"].dt.strftime("%Y-%m-%d")
         caption = (f"Control of the {len(pts_all):,} places with a recorded change of control, on each panel date "
                    f"(up to {day_text(self.as_of)}): the holder after the latest recorded transfer before that day, at the source's "
-                   "coordinates. Labels: up to six IS-held places per panel. Borders: Natural Earth.")
+                   "coordinates. Labels: up to six IS-held places per panel. Borders: Natural Earth"
+                   + ("; dashed: governorate boundaries (Natural Earth)." if named else "."))
         return figures.save(fig, "fig3_territory_small_multiples", data, self.p.figures_dir, caption=caption,
                             print_format="png")
 

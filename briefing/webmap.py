@@ -137,6 +137,9 @@ body { display: flex; flex-direction: column; font-family: "DejaVu Sans", Arial,
 .place-label { background: none; border: none; box-shadow: none; font-size: 11px; font-weight: bold;
   color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; padding: 0; }
 .place-label::before, .zone-label::before, .ref-city-label::before { display: none; }
+.admin1-name-icon { pointer-events: none; }
+.admin1-name { font-size: 11px; font-style: italic; letter-spacing: 0.12em; line-height: 13px; text-align: center;
+  color: #857a92; text-shadow: 0 0 2px #fff, 0 0 2px #fff; white-space: nowrap; }
 .ref-city-mark { width: 7px; height: 7px; border: 1.5px solid #555; background: #fff; }
 .ref-city-label { background: none; border: none; box-shadow: none; font-size: 11px; font-style: italic;
   color: #555; text-shadow: 0 0 2px #fff, 0 0 2px #fff; padding: 0; }
@@ -348,8 +351,9 @@ def _geojson(gdf) -> dict:
     return json.loads(gdf.to_json(drop_id=True, sort_keys=True))
 
 
-def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = ()) -> None:
-    """The vector basemap; ``points`` (lat, lon) are the data's places, which the capitals' marks give way to."""
+def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = (), admin1_named=()) -> None:
+    """The vector basemap; ``points`` (lat, lon) are the data's places, which the capitals' marks give
+    way to; ``admin1_named``: the admin-1 codes of the governorates to name (as in print)."""
     import math
 
     if "countries" in layers:
@@ -362,8 +366,21 @@ def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = ()
     # the country borders, drawn above from the admin-0 layer); faint, dashed, not clickable.
     admin1 = layers.get("admin1_boundaries")
     if admin1 is not None and len(admin1):
-        folium.GeoJson(_geojson(admin1[["between", "geometry"]]), name="Governorate boundaries", overlay=True,
-                       style_function=lambda f: BASEMAP_STYLE["admin1"], interactive=False).add_to(m)
+        group = folium.FeatureGroup(name="Governorates", overlay=True, control=True, show=True)
+        group.add_to(m)
+        folium.GeoJson(_geojson(admin1[["between", "geometry"]]), control=False,
+                       style_function=lambda f: BASEMAP_STYLE["admin1"], interactive=False).add_to(group)
+        # the governorates the print maps name (the border area's), at their label points, as in print
+        polys = layers.get("admin1")
+        if polys is not None and admin1_named:
+            for code, name, lat, lon in zip(polys["admin1"], polys["name"], polys["label_lat"], polys["label_lon"]):
+                if code not in admin1_named:
+                    continue
+                text = "<br>".join(html.escape(w) for w in str(name).upper().split(" ", 1))
+                icon = folium.DivIcon(html=f'<div class="admin1-name">{text}</div>', icon_size=(96, 30),
+                                      icon_anchor=(48, 15), class_name=f"admin1-name-icon admin1-{_css_token(code)}")
+                folium.Marker(location=[round(float(lat), 4), round(float(lon), 4)], icon=icon, interactive=False,
+                              keyboard=False).add_to(group)
     if "lakes" in layers:
         folium.GeoJson(_geojson(layers["lakes"]), name="Lakes", control=False,
                        style_function=lambda f: BASEMAP_STYLE["lakes"]).add_to(m)
@@ -394,14 +411,15 @@ def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = ()
             mark = folium.Marker(location=[round(float(g.y), 4), round(float(g.x), 4)], icon=icon, interactive=False,
                                  keyboard=False)
             _Bind("bindTooltip", html.escape(str(name)),
-                  {"permanent": True, "direction": "left" if near else "right", "offset": [-8, 0] if near else [6, 0],
+                  {"permanent": True, "direction": "left" if near else "right", "offset": [-8, 5] if near else [6, 0],
                    "className": "ref-city-label", "interactive": False}).add_to(mark)
             mark.add_to(group)
 
 
 def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial: int, force_labels: dict[str, str],
               force_sides: dict[str, str], title: str = "", bounds=None, frame=None,
-              zone_numbers: dict[str, int] | None = None, places: dict | None = None) -> str:
+              zone_numbers: dict[str, int] | None = None, places: dict | None = None,
+              admin1_named: list[str] = ()) -> str:
     """The full HTML document of the map.
 
     ``states``: one row per (step, place) with :data:`STATE_COLUMNS`; ``steps``: one dict per
@@ -410,7 +428,8 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
     ``initial``: the step shown on load. ``bounds``: the map's extent (default: every place);
     ``frame``: what the map shows on load and after a resize (default ``bounds``);
     ``zone_numbers``: place_id → the number a zone carries (as in print); ``places``:
-    place_id → (lat, lon) of every place the briefing's chronology may ask the map to show.
+    place_id → (lat, lon) of every place the briefing's chronology may ask the map to show;
+    ``admin1_named``: admin-1 codes of the governorates named on the map (``maps.named_admin1``).
     ``title`` is not drawn on the map (it goes in the caption under it: :func:`legend_html`).
     """
     missing = [c for c in STATE_COLUMNS if c not in states.columns]
@@ -426,7 +445,8 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
         frame = frame or bounds
         m = OfflineMap(location=[(frame[0][0] + frame[1][0]) / 2, (frame[0][1] + frame[1][1]) / 2],
                        zoom_start=7, tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
-        _basemap(m, layers, sorted(set(zip(states["lat"].astype(float), states["lon"].astype(float)))))
+        _basemap(m, layers, sorted(set(zip(states["lat"].astype(float), states["lon"].astype(float)))),
+                 admin1_named=admin1_named)
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=True, control=True,
                          show=False).add_to(m)
         forces = [f for f in force_labels if f in set(states["force"])]

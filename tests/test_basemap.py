@@ -184,3 +184,20 @@ def test_legend_and_zone_key_fit_in_the_figure(tmp_path):
     assert all(f"\n{k}  " in key[0].get_text() for k in numbers.values())
     box = key[0].get_window_extent()
     assert box.y0 >= 0 and box.y1 <= fig.bbox.y1
+
+
+def test_first_panel_keeps_its_labels_when_no_zone_is_drawn(tmp_path):
+    """The scale bar and north arrow of the first panel are obstacles, and only they: with no zone
+    drawn, a count from the end once took the panel's water rectangle too, and every label of the
+    first panel (places, capitals, countries) was dropped."""
+    from briefing import adapters, maps, territory as T
+
+    ds, p = adapters.open(data_dir=str(paths.DATA), as_of="", figures_dir=str(tmp_path), tables=T.TABLES)
+    t = T.prepare(ds, p)
+    st = t.detail.panel_states.assign(zone_km=0.0)
+    fig, data, dropped = maps.small_multiples(st, t.detail.panels, t.layers)
+    first = t.detail.panels[0].date.isoformat()
+    lost = {d[1] for d in dropped if d[0] == first}
+    assert not lost & {"SYRIA", "IRAQ", "Raqqa", "Rawa", "Deir Ezzor"}, lost
+    texts = {tx.get_text() for tx in fig.axes[0].texts}
+    assert {"SYRIA", "Raqqa"} <= texts

@@ -171,14 +171,18 @@ def test_deterministic_ids_restored():
 def test_web_map_shows_the_reference_capitals_and_governorate_boundaries(ctx):
     """Damascus and Baghdad (data/basemap/reference_cities.csv) are on the web map as reference
     marks with a permanent label, outside the place layers; the governorate boundaries are a
-    faint non-interactive layer."""
+    faint non-interactive layer, with Deir ez-Zor and Anbar named."""
     import html as H
 
     doc = H.unescape(ctx.web_map().markup)
     for name in ("Damascus", "Baghdad"):
         assert f'"{name}", {{"className": "ref-city-label"' in doc
         assert f"ref-city-{name.lower()}" in doc
-    assert "Capitals, for orientation" in doc and "Governorate boundaries" in doc
+    assert "Capitals, for orientation" in doc and '"Governorates"' in doc
     assert '"interactive": false' in doc
+    # the governorates the print maps name (the border area's) are named here too, as in print
+    js = doc.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')  # inside JSON strings
+    assert '<div class="admin1-name">DEIR<br>EZ-ZOR</div>' in js and '<div class="admin1-name">ANBAR</div>' in js
+    assert js.count('<div class="admin1-name">') == 2
     cities = ctx.layers["cities"]
     assert not set(cities["name"]) & set(ctx.detail.web_states["name"])  # not places of the data
