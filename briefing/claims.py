@@ -572,7 +572,8 @@ def claims_text(ctx: Context):
         text += " No group is in tension or in conflict."
     else:
         text += " {n_flag} {be} flagged first:\n"
-        values.update(n_flag=words.count(len(flagged), "group"), be=words.verb(len(flagged), "is", "are"))
+        values.update(n_flag=words.counted(len(flagged), "group", words=True).capitalize(),
+                      be=words.verb(len(flagged), "is", "are"))
         for i, rec in enumerate(flagged.to_dict("records")):
             text += f"\n- **{{fq{i}}}** ({{fs{i}}}): {{fn{i}}}."
             values.update({f"fq{i}": rec["quantity"], f"fs{i}": rec["status"], f"fn{i}": rec["note"]})

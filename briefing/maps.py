@@ -713,8 +713,13 @@ def shrinking_chart(series: pd.DataFrame, panels: list):
     ax.set_xlim(d.min(), end + pd.Timedelta(days=12))
     ax.annotate(f"all places named as IS-held: {int(places.iloc[-1])}", (end, places.iloc[-1]), xytext=(3, 0),
                 textcoords="offset points", fontsize=7, va="center", color=figures.MUTED)
-    ax.annotate(f"of them main towns: {int(towns.iloc[-1])}", (end, towns.iloc[-1]), xytext=(3, 0),
-                textcoords="offset points", fontsize=7, va="center", color=blk, fontweight="bold")
+    # a town lost in the last week is named right there, on the same line: the end label then
+    # sits above that name (at 0 it sat on the axis, over the loss label and the last date)
+    changed = d[towns.ne(towns.shift())]
+    crowded = len(changed) > 1 and end - changed.iloc[-1] <= pd.Timedelta(days=7)
+    ax.annotate(f"of them main towns: {int(towns.iloc[-1])}", (end, towns.iloc[-1]), xytext=(3, 11 if crowded else 0),
+                textcoords="offset points", fontsize=7, va="bottom" if crowded else "center", color=blk,
+                fontweight="bold")
     ax.set_ylabel("places held by IS")
     ax.grid(axis="y", color=figures.GRID, lw=0.5)
     ax.set_axisbelow(True)

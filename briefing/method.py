@@ -227,8 +227,8 @@ LIMITATIONS = """\
   that refer to different areas or dates are shown side by side and never averaged.
 - **Points for areas.** Control is recorded per place the articles name or describe; the map draws
   towns as points and holdout areas as approximate zones. The size of the territory IS held is not
-  known from the articles (they give shares, not areas); any area figure in this briefing is a
-  labelled proxy.
+  known from the articles (they give shares and comparisons, not areas), so the briefing draws and
+  computes no area: its charts count places.
 {inferred_line}- **A snapshot.** {snapshot} Nothing published after that date is known to this briefing. The
   holdouts listed are the places the articles report as held, each shown as held only up to its
   latest report.

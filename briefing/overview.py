@@ -148,7 +148,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
     elif len(lost):
         says = claimed_by(ds)
         items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
-                 + (f"taken by {esc(r.taken_by)}" if r.taken_by else "captor not named")
+                 + (f"taken by {esc(r.taken_by)}" if r.taken_by else "taker not named")
                  + "".join(f"; {esc(p)}" for p in says.get(r.end_event_id, [])[:1]) + ")"  # the first claimant
                  for r in lost.itertuples()]
         bullets.append(f"**Between {ds.window:%B %Y} and {day_long(as_of)} IS lost {counted(len(lost), 'place')} "
@@ -180,7 +180,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())
         n_art, n_ind = len(ds.sources), len(set(ds.sources["wire_group"]))
-        bullets.append(f"**Thin sourcing.** {counted(n_art, 'article')} published by {day_long(as_of)}, "
+        bullets.append(f"**Thin sourcing.** {counted(n_art, 'article', words=True).capitalize()} published by {day_long(as_of)}, "
                        f"{counted(n_ind, 'independent report')}; {single} of {counted(len(corr), 'fact')} "
                        f"rest{'s' if single == 1 else ''} on a single independent report.")
     text = "\n".join(f"- {b}" for b in bullets)

@@ -63,7 +63,7 @@ def test_fighter_estimates_are_in_tension_and_explained(ds, tmp_path):
     assert "cannot both be complete counts" in note and "different days" in note and "different claimants" in note
     assert "conflict" not in set(table["status"])
     text = C.claims_text(ctx_for(ds, tmp_path)).bundle["text/markdown"]
-    assert "in tension" in text and "none is" not in text and "1 group is flagged" in text
+    assert "in tension" in text and "none is" not in text and "One group is flagged" in text
 
 
 def test_a_part_below_the_whole_is_only_a_difference_of_scope(ds):
