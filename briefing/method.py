@@ -52,7 +52,7 @@ class Method:
 
 SOURCES_HEADING = ("## Sources and method\n\nThe briefing rests on the news articles listed below, copied byte for "
                    "byte into `seeds/` and never edited. Articles that repost one agency story share a wire-story "
-                   "group (the second-to-last column).")
+                   "group (column \"Wire story\").")  # not "the second-to-last column": on a phone the table is cards
 
 
 def prepare(ds: Dataset, p: P.Params) -> Method:
