@@ -690,7 +690,7 @@ def displacement_chart(ctx: Context):
     import matplotlib.pyplot as plt
 
     data = displacement_data(ctx)
-    name, title = "fig4_displacement", "People displaced by the fighting in Deir Ezzor governorate"
+    name, title = "fig4_displacement", "The displaced of a governorate, beside one city's size"
     by_id = _by_id(visible_claims(ctx.ds, ctx.as_of))
     if data.empty or DISPLACED not in by_id:
         fig = _empty_figure(title, f"No displacement figure had been reported by {format_date(ctx.as_of)}.")
