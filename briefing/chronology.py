@@ -792,11 +792,13 @@ def _figure_data(ev: pd.DataFrame, panels) -> pd.DataFrame:
 def narrative_text(sel: Selection) -> tuple[str, dict]:
     """The narrative template and its values (filled by :func:`render.markdown`, escaped)."""
     w, ev = sel.window, sel.events
-    vals = {"start": day((w.start)), "end": day((w.end)), "as_of": day((w.as_of)), "n": len(ev)}
+    vals = {"start": day((w.start)), "end": day((w.end)), "as_of": day((w.as_of)), "n": len(ev),
+            "n_events": words.count(len(ev), "event")}
     if not len(ev):
         return ("No event in the data falls between **{start}** and **{end}** (as of {as_of}).", vals)
     counts = ev["precision"].value_counts()
     vals.update({f"n_{k}": int(counts.get(k, 0)) for k in ("day", "week", "month", "year")})
+    vals["day_be"] = words.verb(vals["n_day"], "is", "are")
     lanes = ev["lane"].value_counts()
     where = {"SY": "in Syria", "IQ": "in Iraq", "multi": "across Syria and Iraq"}
     lane_txt = ", ".join(
@@ -805,8 +807,8 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
         for k in ("SY", "IQ", "multi", "other") if k in lanes)
     vals["lanes"] = lane_txt
     lines = [
-        "The data hold **{n} events** between {start} and {end} ({lanes}); "
-        "{n_day} are dated to the day, {n_week} only to the week and {n_month} only to the month."
+        "The data hold **{n_events}** between {start} and {end} ({lanes}); "
+        "{n_day} {day_be} dated to the day, {n_week} only to the week and {n_month} only to the month."
     ]
     changes = ev[ev["style"] == "gained"]
     parts = []
@@ -821,8 +823,9 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
         vals[f"l{i}_place"], vals[f"l{i}_date"] = c.place, prose_date(c.date, c.precision)
         lines.append(f"IS lost {{l{i}_place}} ({{l{i}_date}}); the sources do not say to whom.")
     single = int((ev["n_independent"] <= 1).sum())
-    vals["single"], vals["rest"] = single, words.verb(single, "rests", "rest")
-    lines.append("{single} of the {n} events {rest} on a single independent source "
+    of_the = words.of_the(single, len(ev), "event")
+    vals["single"], vals["rest"] = of_the[:1].upper() + of_the[1:], words.of_the_verb(single, "rests", "rest")
+    lines.append("{single} {rest} on a single independent source "
                  "(reposts of one wire story count once).")
     bg = sel.background
     n_ctx = int((bg["context"] & (bg["span_end"] >= _ts(w.start))).sum()) if "context" in bg else 0
@@ -885,13 +888,13 @@ class Chronology(_Heading):
 
     def table(self):
         ev = self.selection.events
-        figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
         if not len(ev):
+            figures.write_csv(table_csv(ev), Path(self.figures_dir) / "fig2_chronology_table.csv")
             return render.markdown("No event to list in this window.")
         # no caption: the heading right above ("Events") names the table, and "Chronology" would
         # repeat the section's own title (README, "Headings and captions")
-        return render.table(table_frame(ev), col_classes={"Date": "nowrap"},
-                            row_attrs=map_links(ev))
+        return figures.table(table_frame(ev), "fig2_chronology_table", self.figures_dir, data=table_csv(ev),
+                             col_classes={"Date": "nowrap"}, row_attrs=map_links(ev))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=DATE_RULE)
@@ -903,7 +906,7 @@ class Chronology(_Heading):
                                    start=day((self.selection.window.start)))
         frame = table_frame(bg)
         ctx = "context" in bg and bool(bg["context"].any())
-        return render.table(frame, caption=f"Events before {day((self.selection.window.start))}"
+        return figures.table(frame, "fig2_background_table", self.figures_dir, data=table_csv(bg), caption=f"Events before {day((self.selection.window.start))}"
                             + (" and context events" if ctx else ""),
                             col_classes={"Date": "nowrap"})
 
@@ -1029,7 +1032,7 @@ def _chronology_detail(ds, window, fr: Frames, figures_dir):
             return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE)
 
         def background_table(self):
-            return _background(fr, window)
+            return _background(fr, window, self.figures_dir)
 
         def table(self):
             out = super().table()
@@ -1040,10 +1043,10 @@ def _chronology_detail(ds, window, fr: Frames, figures_dir):
     return CodedDetail(sel, figures_dir)
 
 
-def _background(fr: Frames, window):
+def _background(fr: Frames, window, figures_dir):
     if not fr.n_background:
         return render.markdown("No event in the data is dated before {start}.", start=day(window.start))
-    return render.table(fr.background_months, caption=f"{words.count(fr.n_background, 'event')} before "
+    return figures.table(fr.background_months, "fig2_background_table", figures_dir, caption=f"{words.count(fr.n_background, 'event')} before "
                         f"{day(window.start)}, by month (not listed one by one)")
 
 
@@ -1080,30 +1083,34 @@ class AggregateChronology(_Heading):
         prec = sh["precision"].value_counts()
         kinds = self.changes["event_type"].value_counts()
         vals = {
-            "n": f"{len(sh):,}", "start": day(w.start), "end": day(w.end), "as_of": day(w.as_of),
+            "start": day(w.start), "end": day(w.end), "as_of": day(w.as_of),
             "lanes": ", ".join(f"{int(lanes[k]):,} {where[k]}" for k in ("SY", "IQ", "other") if k in lanes),
             "day": f"{int(prec.get('day', 0)):,}", "week": f"{int(prec.get('week', 0)):,}",
-            "month": f"{int(prec.get('month', 0)):,}", "n_changes": f"{len(self.changes):,}",
+            "month": f"{int(prec.get('month', 0)):,}", "n_changes": words.count(len(self.changes), "territorial change"),
             "kinds": "; ".join(f"{k}: {int(v):,}" for k, v in kinds.items()) or "none",
-            "fat": f"{int(sh['fatalities'].sum()):,}", "n_bg": f"{self.fr.n_background:,}",
+            "fat": words.count(int(sh['fatalities'].sum()), "fatality", "fatalities"),
+            "n_bg": words.count(self.fr.n_background, "earlier event"),
+            "bg_be": words.verb(self.fr.n_background, "is", "are"),
+            "n": words.count(len(sh), "event"), "day_be": words.verb(int(prec.get("day", 0)), "is", "are"),
         }
-        text = ("The data hold **{n} events** between {start} and {end} ({lanes}); {day} are dated to the day, "
+        text = ("The data hold **{n}** between {start} and {end} ({lanes}); {day} {day_be} dated to the day, "
                 "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
-                "counts them per week and marks only the **{n_changes} territorial changes** ({kinds}). "
-                "The data report {fat} fatalities in the window (the source's counts, not checked here).")
+                "counts them per week and marks only the **{n_changes}** ({kinds}). "
+                "The data report {fat} in the window (the source's counts, not checked here).")
         if not self.ds.has_transfers:
             vals["cap"] = f"{min(TABLE_CAP, len(sh)):,}"
-            text = ("The data hold **{n} events** between {start} and {end} ({lanes}); {day} are dated to the day, "
+            text = ("The data hold **{n}** between {start} and {end} ({lanes}); {day} {day_be} dated to the day, "
                     "{week} only to the week and {month} only to the month. Too many to draw one by one: the timeline "
                     "counts them per week. The source records no changes of territorial control, so the table lists "
-                    "the {cap} deadliest events. The data report {fat} fatalities in the window (the source's counts, "
+                    "the {cap} deadliest events. The data report {fat} in the window (the source's counts, "
                     "not checked here).")
         extra = []
         if self.fr.n_background:
-            extra.append("{n_bg} earlier events (before {start}) are counted by month after the table.")
+            extra.append("{n_bg} (before {start}) {bg_be} counted by month after the table.")
         if self.fr.n_other_countries:
-            vals["n_oc"], vals["countries"] = f"{self.fr.n_other_countries:,}", ", ".join(w.countries)
-            extra.append("{n_oc} events outside the selected countries ({countries}) are left out.")
+            vals["n_oc"], vals["countries"] = words.count(self.fr.n_other_countries, "event"), ", ".join(w.countries)
+            vals["oc_be"] = words.verb(self.fr.n_other_countries, "is", "are")
+            extra.append("{n_oc} outside the selected countries ({countries}) {oc_be} left out.")
         extra.append("Events after the cut-off of **{as_of}** are not shown.")
         return render.markdown(text + "\n\n" + " ".join(extra), **vals)
 
@@ -1211,16 +1218,15 @@ class AggregateChronology(_Heading):
     def table(self):
         if self.deadliest is not None:
             top = self.deadliest
-            figures.write_csv(table_csv(top), Path(self.figures_dir) / "fig2_chronology_table.csv")
             frame = table_frame(top)
             frame["Deaths"] = [f"{int(v):,}" for v in top["fatalities"]]
             frame["Sources"] = top["sources"].to_numpy()
             frame["What happened"] = [f"{t}: {textwrap.shorten(str(s), 140, placeholder=' …')}"
                                       for t, s in zip(top["event_type"], top["summary"])]
-            return render.table(frame, caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
-                                "in date order", col_classes={"Date": "nowrap"})
+            return figures.table(frame, "fig2_chronology_table", self.figures_dir, data=table_csv(top),
+                                 caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
+                                 "in date order", col_classes={"Date": "nowrap"})
         ch = self.changes
-        figures.write_csv(table_csv(ch), Path(self.figures_dir) / "fig2_chronology_table.csv")
         shown = ch.tail(TABLE_CAP)
         frame = table_frame(shown)
         frame["Sources"] = shown["sources"].to_numpy()
@@ -1231,14 +1237,15 @@ class AggregateChronology(_Heading):
                    "fig2_chronology_table.csv)")
         else:
             cap = f"Territorial changes ({len(ch):,})"
-        return render.table(frame, caption=cap, col_classes={"Date": "nowrap"}, row_attrs=map_links(shown))
+        return figures.table(frame, "fig2_chronology_table", self.figures_dir, data=table_csv(ch), caption=cap,
+                             col_classes={"Date": "nowrap"}, row_attrs=map_links(shown))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE + " Other events are counted in the timeline, "
                                "not listed.")
 
     def background_table(self):
-        return _background(self.fr, self.window)
+        return _background(self.fr, self.window, self.figures_dir)
 
 
 

@@ -491,9 +491,9 @@ def claims_compared(ctx: Context):
     """The "claims that disagree" table (groups of two or more claims on one quantity), and
     ``fig4_claims_compared.csv`` with every visible claim and its status."""
     data = compared_table_data(ctx)
-    figures.write_csv(data, Path(ctx.figures_dir) / "fig4_claims_compared.csv")
     multi = data[data["group_size"] > 1].copy()
     if multi.empty:
+        figures.write_csv(data, Path(ctx.figures_dir) / "fig4_claims_compared.csv")
         return render.markdown("No two claims on the same quantity had been reported by {d}.",
                                d=format_date(ctx.as_of))
     first = ~multi["quantity"].duplicated()
@@ -506,8 +506,9 @@ def claims_compared(ctx: Context):
         "Claimant": multi["claimant"].map(_short_claimant),
         "Sources": [f"{s.replace('|', ', ')} ({k} indep.)" for s, k in zip(multi["sources"], multi["n_independent"])],
     })
-    return render.table(view, caption=f"Claims on the same quantity, as of {format_date(ctx.as_of)}",
-                        col_classes={"Claim": "nowrap"})
+    return figures.table(view, "fig4_claims_compared", ctx.figures_dir, data=data,
+                         caption=f"Claims on the same quantity, as of {format_date(ctx.as_of)}",
+                         col_classes={"Claim": "nowrap"})
 
 
 @_needs_claims(text=False)
@@ -921,8 +922,8 @@ def territory_table(ctx: Context):
     rows = territory_rows(ctx)
     data = pd.DataFrame([_trace(r, "table row", r["quantity"]) | {"caveat": _caveat(r)} for r in rows],
                         columns=TRACE_COLUMNS + ["caveat"])
-    figures.write_csv(data, Path(ctx.figures_dir) / "fig4_territory_figures_table.csv")
     if not rows:
+        figures.write_csv(data, Path(ctx.figures_dir) / "fig4_territory_figures_table.csv")
         return render.markdown("No territorial figure had been reported by {d}.", d=format_date(ctx.as_of))
     view = pd.DataFrame({
         "Figure": [r["quantity"][:1].upper() + r["quantity"][1:] for r in rows],
@@ -933,7 +934,8 @@ def territory_table(ctx: Context):
         "Sources": [", ".join(r["sources"]) for r in rows],
         "Caveat": [_caveat(r) for r in rows],
     })
-    return render.table(view, caption=f"Territorial figures reported by {format_date(ctx.as_of)}")
+    return figures.table(view, "fig4_territory_figures_table", ctx.figures_dir, data=data,
+                         caption=f"Territorial figures reported by {format_date(ctx.as_of)}")
 
 
 def territory_data(ctx: Context) -> pd.DataFrame:

@@ -42,7 +42,7 @@ import pandas as pd
 from . import render
 from . import params as P
 from .model import Dataset
-from .words import day_long
+from .words import count, day_long
 
 #: The tables this view reads of the briefing's data (the compared dataset is its own input).
 TABLES = ("sources", "places", "actors", "events", "geocoded")
@@ -182,6 +182,12 @@ class Corroboration:
     pairs: pd.DataFrame | None = None
     result: pd.DataFrame | None = None
     unmentioned: pd.DataFrame | None = None
+    figures_dir: object = None  # where the tables' CSVs go (beside the figures); None: no CSV
+
+    def _table(self, frame: pd.DataFrame, name: str, **kwargs):
+        if self.figures_dir is None:
+            return render.table(frame, **kwargs)
+        return render.data_table(frame, name, self.figures_dir, **kwargs)
 
     def heading(self):
         if self.other is None:
@@ -237,16 +243,17 @@ class Corroboration:
         frame = pd.DataFrame(rows, columns=["Date", "Place", "Event", "Status",
                                             "Dataset events (id, date, place: headline)"])
         out = self.result[self.result["status"] == "outside coverage"]
-        table = render.table(frame, caption=f"The briefing's events that the dataset covers ({len(frame)})",
-                             col_classes={"Date": "nowrap"})
+        table = self._table(frame, "fig6_corroboration_table",
+                            caption=f"The briefing's events that the dataset covers ({len(frame)})",
+                            col_classes={"Date": "nowrap"})
         if out.empty:
             return table
         names = [f"{ours.loc[i, 'place']} ({_span_text(ours.loc[i])}, {ours.loc[i, 'event_type']})"
                  for i in out["event_id"]]
         note = (f"Outside the dataset's coverage (another country, another period, or no single place): "
-                f"{len(out)} events — " + "; ".join(names) + ".")
+                f"{count(len(out), 'event')} — " + "; ".join(names) + ".")
         markup = table.bundle["text/html"] + f"\n<p>{render.esc(note)}</p>"
-        return render.html_block(markup, table.bundle["text/plain"] + "\n" + note)
+        return render.html_block(markup, table.bundle["text/plain"] + "\n" + note, table.metadata)
 
     def not_mentioned(self):
         if self.other is None:
@@ -261,7 +268,7 @@ class Corroboration:
                               "Deaths": shown["fatalities"].map(lambda v: f"{int(v):,}"),
                               "Headline or notes": [h or s for h, s in zip(shown["headline"], shown["summary"])]})
         more = f" (the first {LIST_MAX} of {len(u):,})" if len(u) > LIST_MAX else ""
-        return render.table(frame, caption=f"Dataset events near the briefing's places from "
+        return self._table(frame, "fig6_not_mentioned_table", caption=f"Dataset events near the briefing's places from "
                             f"{day_long(self.ds.window)} to {day_long(self.as_of)} that the briefing does not "
                             f"mention{more}", col_classes={"Date": "nowrap"})
 
@@ -278,7 +285,7 @@ def _span_text(e) -> str:
 
 def prepare(ds: Dataset, p: P.Params, other: Dataset | None) -> Corroboration:
     """Match the briefing's events in its window (``ds.window`` to ``as_of``) to ``other``'s."""
-    view = Corroboration(ds, other, p.as_of)
+    view = Corroboration(ds, other, p.as_of, figures_dir=p.figures_dir)
     if other is None:
         return view
     ours = events_frame(ds, until=p.as_of)

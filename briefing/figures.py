@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from . import render  # noqa: E402
 from .render import Figure  # noqa: E402
 
 TEXT_WIDTH_IN = 6.7  # A4 text block (170 mm)
@@ -77,21 +78,11 @@ def use_style() -> None:
     plt.rcParams.update(STYLE)
 
 
-def protect_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula (``= + - @``, tab, CR)
-    with an apostrophe (OWASP CSV-injection advice). Numbers are left alone."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
-            )
-    return out
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write a figure's data: UTF-8, ``\\n``, no index, formula-safe."""
-    protect_formulas(df).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+# A figure's CSV and a table's CSV follow one rule set, kept in render (the light layer every view
+# can import without matplotlib): re-exported here under their old names.
+protect_formulas = render.protect_formulas
+write_csv = render.write_csv
+table = render.data_table
 
 
 def save(fig, name: str, data: pd.DataFrame, figures_dir: Path, caption: str = "",

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from . import params as P
 from . import render
 from .model import Dataset
-from .words import counted, day, day_long, names
+from .words import count, counted, day, day_long, names, of_the, of_the_verb, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
@@ -27,6 +28,7 @@ class Method:
 
     ds: Dataset
     as_of: dt.date
+    figures_dir: Path | None = None  # where the sources table's CSV goes (None: no CSV)
 
     def heading(self, key: str = "sources"):
         """The section heading and lead (the articles' own for the curated data); the publication
@@ -36,7 +38,7 @@ class Method:
         return render.heading("### How publication dates were established" if self.ds.has_publication_dates else "")
 
     def sources_table(self):
-        return sources_table(self.ds, self.as_of)
+        return sources_table(self.ds, self.as_of, self.figures_dir)
 
     def publication_notes(self):
         return publication_notes(self.ds, self.as_of)
@@ -54,7 +56,7 @@ SOURCES_HEADING = ("## Sources and method\n\nThe briefing rests on the news arti
 
 
 def prepare(ds: Dataset, p: P.Params) -> Method:
-    return Method(ds, p.as_of)
+    return Method(ds, p.as_of, p.figures_dir)
 
 
 def _published_by(ds, as_of) -> pd.DataFrame:
@@ -68,13 +70,13 @@ PRECISION_LABEL = {1: "day", 2: "week or a few days", 3: "month (or coarser)"}
 GEO_PRECISION_LABEL = {1: "the named town itself", 2: "near or part of a town", 3: "a larger region"}
 
 
-def sources_table(ds, as_of=None) -> render._Output:
+def sources_table(ds, as_of=None, figures_dir=None) -> render._Output:
     """Every source published by ``as_of`` with outlet, date (and how it was established), wire
     agency, file and wire-story group (sources in one group are reposts of one story, not
     independent). ``ds`` is the dataset as known on ``as_of``: later articles are not in it,
     and the caption does not hint at them."""
     if not ds.has_publication_dates:
-        return _cited_sources(ds)
+        return _cited_sources(ds, figures_dir)
     s = _published_by(ds, as_of)
     # not "Sources …": the section's heading says it right above
     caption = "The articles" + (f" published by {day(pd.Timestamp(as_of))}" if as_of is not None else "")
@@ -90,7 +92,15 @@ def sources_table(ds, as_of=None) -> render._Output:
         "Wire story": s["wire_group"],
         "File": "seeds/" + s["seed_file"],
     })
-    return render.table(rows, caption=caption, col_classes={"Published": "nowrap", "Source": "nowrap"})
+    return _table(rows, figures_dir, caption=caption, col_classes={"Published": "nowrap", "Source": "nowrap"})
+
+
+def _table(frame: pd.DataFrame, figures_dir, **kwargs) -> render._Output:
+    """The sources table, its data saved as ``fig5_sources_table.csv`` beside the figures (and
+    linked from the HTML) when the notebook gives a figures folder."""
+    if figures_dir is None:
+        return render.table(frame, **kwargs)
+    return render.data_table(frame, "fig5_sources_table", figures_dir, **kwargs)
 
 
 def publication_notes(ds, as_of=None) -> render._Output:
@@ -279,17 +289,21 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
                         + (f"; {agencies} (a byline or a photo credit)" if agencies else "")
                         + (f"; {counted(reposts, 'article', words=True)} {'is a repost' if reposts == 1 else 'are reposts'} "
                            "of another's story" if reposts > 0 else "") + ".")
-    single_sentence = (f"{c['n_single']} of the {counted(c['n_records'], 'record')} rest on a single independent report."
+    single = of_the(c["n_single"], c["n_records"], "record")
+    single_sentence = (f"{single[:1].upper() + single[1:]} {of_the_verb(c['n_single'], 'rests', 'rest')} on a single "
+                       "independent report."
                        if c["n_records"] else "")
     parts = []
     if c["n_claims_claimed"]:
         who = names([esc(x) for x in c["claimants"]])
-        parts.append(f"{c['n_claims_claimed']} of the {counted(c['n_claims'], 'figure')} are claims by a named party, "
+        parts.append(f"{of_the(c['n_claims_claimed'], c['n_claims'], 'figure')} "
+                     f"{of_the_verb(c['n_claims_claimed'], 'is a claim', 'are claims')} by a named party, "
                      f"monitor or charity ({who}), reported by the press")
     if c["n_claims_own"]:
-        parts.append(f"{c['n_claims_own']} {'is' if c['n_claims_own'] == 1 else 'are'} the articles' own statements")
+        own = verb(c["n_claims_own"], "is the articles' own statement", "are the articles' own statements")
+        parts.append(f"{c['n_claims_own']} {own}")
     if c["n_claims_derived"]:
-        parts.append(f"{c['n_claims_derived']} {'is' if c['n_claims_derived'] == 1 else 'are'} derived here from a "
+        parts.append(f"{c['n_claims_derived']} {verb(c['n_claims_derived'], 'is', 'are')} derived here from a "
                      "stated number, and marked so")
     claims_sentence = ("; ".join(parts) + ".") if parts else "No figure had been reported."
     claims_sentence = claims_sentence[:1].upper() + claims_sentence[1:]
@@ -309,7 +323,7 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
 
 
 # --------------------------------------------------------------------------- a dataset of coded events
-def _cited_sources(ds: Dataset) -> render._Output:
+def _cited_sources(ds: Dataset, figures_dir=None) -> render._Output:
     """The most cited sources, with their event counts, after the dataset's description."""
     counts = ds.columns("events", ["source_id"])["source_id"].value_counts()
     s = ds.sources.set_index("source_id")
@@ -318,29 +332,29 @@ def _cited_sources(ds: Dataset) -> render._Output:
                           "Events": [f"{int(v):,}" for v in top.to_numpy()],
                           "Date": [day(s.loc[i, "published"]) for i in top.index]})
     cap = f"Sources: the {len(top)} most cited of {len(s):,}" if len(s) > len(top) else "Sources"
-    table = render.table(frame, caption=cap)
+    table = _table(frame, figures_dir, caption=cap)
     lead = "This briefing is built from a dataset of coded events, not from the five articles"
     rest = ": " + ds.description
     markup = f"<p><strong>{render.esc(lead)}</strong>{render.esc(rest)}</p>\n" + table.bundle["text/html"]
-    return render.html_block(markup, lead + rest + "\n" + table.bundle["text/plain"])
+    return render.html_block(markup, lead + rest + "\n" + table.bundle["text/plain"], table.metadata)
 
 
 EVENTS_METHOD = """\
 ### How this dataset was read
 
-{description} The data hold {n_events} events at {n_places} places, with {n_actors} actors and
-{n_sources} distinct sources.
+{description} The data hold {n_events} at {n_places}, with {n_actors} and
+{n_sources}.
 
-**Dates and their precision** are the source's: precision 1 is a day ({p1} events), 2 a week or a
+**Dates and their precision** are the source's: precision 1 is a day ({p1}), 2 a week or a
 few days ({p2}), 3 a month ({p3}).
 
 **Territorial control.** {control}
 
-**Locations** are the source's coordinates, with its geographic precision: {g1} places at the town
+**Locations** are the source's coordinates, with its geographic precision: {g1} at the town
 itself (1), {g2} near it or part of it (2), {g3} a larger region (3).
 """
 EVENTS_CONTROL = ("Changes of control are the source's territorial-transfer events; consecutive transfers at a "
-                  "place make control periods ({n_control} in all, at {n_control_places} places); before the first "
+                  "place make control periods ({n_control} in all, at {n_control_places}); before the first "
                   "transfer the losing actor is taken to have held it. Sides come from actor names and type codes.")
 EVENTS_LIMITATIONS = """\
 ### Limitations
@@ -359,11 +373,12 @@ def _events_method(ds: Dataset, geocoded) -> render._Output:
     ev, pl, c = ds.columns("events", ["time_precision"]), ds.places, ds.control
     p = ev["time_precision"].value_counts()
     g = geocoded["geo_precision"].value_counts()
-    control = (EVENTS_CONTROL.format(n_control=f"{len(c):,}", n_control_places=f"{c['place_id'].nunique():,}")
+    control = (EVENTS_CONTROL.format(n_control=f"{len(c):,}", n_control_places=count(c['place_id'].nunique(), "place"))
                if ds.has_transfers else "The dataset records no change of control, so none is shown.")
     text = EVENTS_METHOD.format(
-        description=render.esc(ds.description), n_events=f"{len(ev):,}", n_places=f"{len(pl):,}",
-        n_actors=f"{len(ds.actors):,}", n_sources=f"{len(ds.sources):,}", p1=f"{int(p.get(1, 0)):,}",
+        description=render.esc(ds.description), n_events=count(len(ev), "event"), n_places=count(len(pl), "place"),
+        n_actors=count(len(ds.actors), "actor"), n_sources=count(len(ds.sources), "distinct source"),
+        p1=count(int(p.get(1, 0)), "event"),
         p2=f"{int(p.get(2, 0)):,}", p3=f"{int(p.get(3, 0)):,}", control=control,
-        g1=f"{int(g.get(1, 0)):,}", g2=f"{int(g.get(2, 0)):,}", g3=f"{int(g.get(3, 0)):,}")
+        g1=count(int(g.get(1, 0)), "place"), g2=f"{int(g.get(2, 0)):,}", g3=f"{int(g.get(3, 0)):,}")
     return render._Output({"text/markdown": text, "text/plain": text})

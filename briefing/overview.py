@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, paths, render
 from . import params as P
 from .model import Dataset, attribution, control_table, corroboration, state_on, wire_group
-from .words import COUNTRY_NAMES, IS_SIDE, counted, day_long, day_month, names
+from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
@@ -53,6 +53,9 @@ def facts(ds: Dataset, as_of, data_version: str) -> dict:
     groups = wire_group(ds) if ds.has_publication_dates else {}
     out.update(n_sources=len(ds.sources), n_independent=len({groups.get(s, s) for s in ds.sources["source_id"]}),
                has_publication_dates=ds.has_publication_dates)
+    # the header's counts in words (the report step may not import pandas, so not words itself)
+    out["counts"] = {"events": count(out["n_events"], "coded event"), "sources": count(out["n_sources"], "news article"),
+                     "independent": count(out["n_independent"], "independent report")}
     return out
 
 
@@ -134,7 +137,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         upto = ev[ev["date"].dt.date <= as_of]
         by_country = upto["country"].astype(object).value_counts()
         where = ", ".join(f"{int(n):,} in {esc(COUNTRY_NAMES.get(c, c))}" for c, n in by_country.items())
-        bullets.append(f"**{len(upto):,} events up to {day_long(as_of)}**" + (f": {where}" if where else "")
+        bullets.append(f"**{count(len(upto), 'event')} up to {day_long(as_of)}**" + (f": {where}" if where else "")
                        + f"; {int(upto['fatalities'].sum()):,} fatalities reported (the source's counts).")
     if not ds.has_transfers:
         bullets.append("**No changes of territorial control**: the source records none, so nothing is said "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -54,12 +55,16 @@ class _Output:
 
 def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data",
           col_classes: dict[str, str] | None = None, raw_html_cols: tuple[str, ...] = (),
-          row_attrs: list[dict] | None = None) -> _Output:
+          row_attrs: list[dict] | None = None, csv: bytes = b"", csv_name: str = "") -> _Output:
     """An escaped HTML table. ``raw_html_cols`` names columns whose cells the caller has
     already built from escaped parts (e.g. a date with a precision badge). ``row_attrs``: one
     dict per row of ``data-*`` attributes (names and values escaped here), e.g. the place and
     date the briefing's map shows when the row is clicked. Every cell carries its column name
-    (``data-label``) so a narrow screen can show the table as one card per row."""
+    (``data-label``) so a narrow screen can show the table as one card per row.
+
+    ``csv`` / ``csv_name``: the table's data as written beside the figures (``csv_name.csv``, see
+    :func:`data_table`); it travels in the output's metadata, like a figure's, and the
+    HTML briefing links it as an embedded download (the notebook's HTML stays light)."""
     col_classes = col_classes or {}
     head = "".join(f'<th class="{esc(col_classes.get(c, ""))}">{esc(c)}</th>' for c in df.columns)
     rows = []
@@ -79,7 +84,37 @@ def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data"
     markup = (f'<div class="{wrap}">{cap}<table class="{esc(classes)}"><thead><tr>{head}</tr></thead>'
               f'<tbody>{"".join(rows)}</tbody></table></div>')
     plain = df.to_string(index=False, max_colwidth=60)
-    return _Output({"text/html": markup, "text/plain": plain})
+    meta = {"briefing": {"table": csv_name, "csv": base64.b64encode(csv).decode("ascii")}} if csv else None
+    return _Output({"text/html": markup, "text/plain": plain}, meta)
+
+
+def protect_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula (``= + - @``, tab, CR)
+    with an apostrophe (OWASP CSV-injection advice). Numbers are left alone."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+            )
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """Write a figure's or a table's data: UTF-8, ``\\n``, no index, formula-safe."""
+    protect_formulas(df).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+
+
+def data_table(frame: pd.DataFrame, name: str, figures_dir: Path, data: pd.DataFrame | None = None, **kwargs):
+    """A data table for the briefing whose data is saved as ``name.csv`` beside the figures
+    (``data``, or the shown ``frame`` itself), with the same rules as a figure's CSV
+    (:func:`write_csv`); the HTML briefing links those bytes as an embedded download.
+    ``kwargs`` go to :func:`briefing.render.table`."""
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    path = figures_dir / f"{name}.csv"
+    write_csv(frame if data is None else data, path)
+    return table(frame, csv=path.read_bytes(), csv_name=name, **kwargs)
 
 
 def _attr_name(name: str) -> str:
@@ -91,9 +126,10 @@ def _attr_name(name: str) -> str:
     return clean
 
 
-def html_block(markup: str, plain: str) -> _Output:
-    """Trusted HTML built by the package (callers escape data themselves) with a plain twin."""
-    return _Output({"text/html": markup, "text/plain": plain})
+def html_block(markup: str, plain: str, metadata: dict | None = None) -> _Output:
+    """Trusted HTML built by the package (callers escape data themselves) with a plain twin;
+    ``metadata``: e.g. the CSV of a table the block wraps (``table(...).metadata``)."""
+    return _Output({"text/html": markup, "text/plain": plain}, metadata)
 
 
 def heading(text: str) -> _Output:

@@ -133,7 +133,11 @@ def _output_html(output: dict, medium: str, nb_name: str) -> str:
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
         return f'<figure class="figure" id="{html.escape(info.get("figure", ""))}">{img}{cap}</figure>'
     if "text/html" in data:
-        return "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
+        markup = "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
+        if medium == "web" and info.get("csv"):  # a data table: its CSV, embedded like a figure's
+            markup += (f'\n<p class="figlinks tablelinks"><a class="csv" download="{html.escape(info.get("table") or "table")}.csv" '
+                       f'href="data:text/csv;charset=utf-8;base64,{info["csv"]}">Data behind this table (CSV)</a></p>')
+        return markup
     if "text/markdown" in data:
         md = data["text/markdown"]
         return markdown_to_html("".join(md) if isinstance(md, list) else md, generated=True)

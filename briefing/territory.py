@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import figures, paths, render
+from . import figures, paths, render, words
 from . import params as P
 from .errors import ParameterError
 from .figures import EQUAL_AREA
@@ -349,8 +349,7 @@ HEADINGS = {
     "key dates": (
         "### Control on the key dates\n\nOne map for each day on which a main town changed hands, as the data "
         "record it.",
-        "### Control on key dates\n\nEach panel shows the places with a recorded change of control, coloured by who "
-        "held them on that day.",
+        "### Control on key dates\n\nOne map for each key date, with the places whose control the data record.",
         "### Events by place and type"),
     "web map": (
         "### Interactive map\n\nThe map opens on the places that changed hands. Move the slider, or press \u25b6 Play, "
@@ -409,21 +408,25 @@ class TerritoryView:
         holdouts = held[~held["kind"].isin(MAIN_KINDS)].sort_values("name")
         changes = [k.label for k in t.panels[1:] if "taken" in k.label]
         n_stale = int(holdouts["status"].str.contains("last reported").sum())
+        # counts in words (words.of_the / count / verb): "none of the 5 main towns", "1 place", "1 of them was"
         template = (
-            "On **{as_of}**, the data show IS holding **{n_towns}** of the main towns it held on {start} "
-            "({n_start}){towns_left}. {changes_text}\n\n"
-            "Beyond the towns, {who} still report IS (or its affiliate) in **{n_holdouts}** places: {holdouts}. "
-            "{stale}Their extent is never given, so the maps draw them as zones around the point the geocoder "
-            "assigns (see the figure captions)."
+            "On **{as_of}**, the data show IS {holding} **{held}** it held on {start}{towns_left}. {changes_text}\n\n"
+            + ("Beyond the towns, {who} still report IS (or its affiliate) in **{n_holdouts}**: {holdouts}. "
+               "{stale}Their extent is never given, so the maps draw them as zones around the point the geocoder "
+               "assigns (see the figure captions)." if len(holdouts) else
+               "Beyond the towns, {who} report IS (or its affiliate) in no other place.")
         )
         return render.markdown(
             template, who="the articles" if self.ds.has_quotes else "the data",
-            as_of=long_date(t.as_of), n_towns=int(final["is_held_towns"]), start=long_date(first["date"]),
-            n_start=int(first["is_held_towns"]),
+            as_of=long_date(t.as_of), start=long_date(first["date"]),
+            holding="no longer holding" if (int(final["is_held_towns"]), int(first["is_held_towns"])) == (0, 1) else "holding",
+            held=("the one main town" if (int(final["is_held_towns"]), int(first["is_held_towns"])) == (0, 1)
+                  else words.of_the(int(final["is_held_towns"]), int(first["is_held_towns"]), "main town")),
             towns_left=(": " + ", ".join(towns["name"])) if len(towns) else "",
             changes_text=("Changes of control on the key dates: " + "; ".join(changes) + ".") if changes else "",
-            n_holdouts=len(holdouts), holdouts=", ".join(holdouts["name"]) or "none",
-            stale=(f"{n_stale} of them were last reported before that date and no end is reported. " if n_stale else ""),
+            n_holdouts=words.count(len(holdouts), "place"), holdouts=", ".join(holdouts["name"]),
+            stale=(f"{n_stale} of them {words.verb(n_stale, 'was', 'were')} last reported before that date and "
+                   f"no end is reported. " if n_stale else ""),
         )
 
 
@@ -455,8 +458,7 @@ class TerritoryView:
         t = self.detail
         fig, data, _dropped = maps.small_multiples(t.panel_states, t.panels, self.layers)
         caption = (
-            "Each place the articles name, coloured by who held it on that day (dates up to "
-            f"{long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
+            f"Colours: who held each place on the panel's date (up to {long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
             "known only to lie near a town or within a region, drawn at that point with a fixed radius (12 or 30 km) "
             "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
             "towns). Dashed grey lines: governorate boundaries, with the border area's governorates named in "

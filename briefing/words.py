@@ -169,6 +169,22 @@ def verb(n: int, singular: str, plural: str) -> str:
     return singular if int(n) == 1 else plural
 
 
+def of_the(k: int, n: int, noun: str, plural: str | None = None) -> str:
+    """``"3 of the 32 events"``; ``"the only event"`` (1 of 1); ``"none of the 4 events"``. A verb
+    after it agrees with :func:`of_the_verb`."""
+    k, n = int(k), int(n)
+    if n == 1 and k == 1:
+        return f"the only {noun}"
+    if k == 0:
+        return f"none of the {count(n, noun, plural)}"
+    return f"{k:,} of the {count(n, noun, plural)}"
+
+
+def of_the_verb(k: int, singular: str, plural: str) -> str:
+    """The verb after :func:`of_the`: singular for "the only …", "none of …" and "1 of …"."""
+    return singular if int(k) <= 1 else plural
+
+
 #: Country names for ISO alpha-2 codes the event data use (the region and the countries cited).
 COUNTRY_NAMES = {"SY": "Syria", "IQ": "Iraq", "TR": "Turkey", "JO": "Jordan", "LB": "Lebanon", "IR": "Iran",
                  "SA": "Saudi Arabia", "IL": "Israel", "PS": "Palestine", "KW": "Kuwait", "EG": "Egypt",

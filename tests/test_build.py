@@ -295,6 +295,48 @@ def test_no_heading_repeated_by_its_caption(first):
         assert _heading_repeats(doc) == []
 
 
+# nouns a count may print; after "1" each must be singular
+_PLURALS = ("events", "places", "sources", "articles", "actors", "reports", "dates", "changes", "claims",
+            "quantities", "figures", "groups", "fatalities", "days", "weeks", "months", "times", "countries",
+            "records", "statements", "zones", "towns", "rows", "panels", "deaths", "estimates", "transfers")
+
+
+@pytest.fixture(scope="module")
+def one_event_build(tmp_path_factory) -> Path:
+    """A real build from a dataset of one event (an ACLED export of the curated data, cut to its
+    capture of Al-Qaim): every count the templates print is 1 or 0."""
+    import pandas as pd
+
+    from briefing import export
+
+    root = tmp_path_factory.mktemp("one")
+    main_csv = export.write_export(paths.DATA, root / "export")[0]
+    frame = pd.read_csv(main_csv, dtype=str, keep_default_na=False)
+    one = frame[(frame["location"] == "Al-Qaim") & (frame["sub_event_type"] == "Government regains territory")]
+    assert len(one) == 1
+    (root / "data").mkdir()
+    one.to_csv(root / "data" / "events.csv", index=False)
+    return build(root / "out", f"DATA_DIR={root / 'data'}")
+
+
+def test_counts_of_one_are_singular(one_event_build):
+    """Built from one event, neither the screen nor the print form says "1 events", "1 places", "1 sources"…:
+    every count goes through words.count / words.verb / words.of_the (and the template's
+    ``count`` filter)."""
+    import html as html_lib
+
+    # the screen and the print form's words (not the figures' own text: a "1" tick above an axis
+    # title "places held by IS" is no sentence)
+    both = (one_event_build / "briefing.html").read_text(encoding="utf-8") + _printed_html(one_event_build)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)\b.*?</\1>", " ", both, flags=re.S)))
+    text = re.sub(r"\s+", " ", text)
+    assert "Built from a dataset of 1 coded event " in text
+    bad = [text[max(0, m.start() - 40):m.end() + 10]
+           for m in re.finditer(r"\b(?:1|one) (?:[\w-]+ ){0,2}?(?:%s)\b" % "|".join(_PLURALS), text)]
+    assert bad == []
+    assert not re.search(r"\b(?:0|1) of the 1 \w+s\b", text)
+
+
 # --------------------------------------------------------------------------- the HTML
 
 def test_html_is_self_contained(first):
@@ -401,8 +443,8 @@ def test_as_of_build_knows_only_what_was_published(as_of_build):
 def test_html_reads_on_a_phone_and_a_desktop(first):
     """At 375 px nothing scrolls sideways (tables reflow, wide figures scroll in their own box);
     at 1280 px figures are shown at 1.5× their printed width or more (their smallest type,
-    5.5 pt, then reads at 11 px); each figure links its CSV (embedded, the same bytes as the
-    file beside the report); the page links the PDF beside it; a chronology row moves the map."""
+    5.5 pt, then reads at 11 px); each figure and each data table links its CSV (embedded, the
+    same bytes as the file beside the report); the page links the PDF beside it; a chronology row moves the map."""
     import base64
 
     from playwright.sync_api import sync_playwright
@@ -412,7 +454,11 @@ def test_html_reads_on_a_phone_and_a_desktop(first):
     assert re.search(r'<a href="briefing.pdf">', text) and (first / "briefing.pdf").is_file()
     links = dict(re.findall(r'download="([\w-]+\.csv)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', text))
     figure_ids = re.findall(r'<figure class="figure" id="([\w-]+)"', text)
-    assert figure_ids and set(figure_ids) == {n[:-4] for n in links}, (figure_ids, sorted(links))
+    # every data table too: its link right after it (a note paragraph may come between)
+    table_csvs = re.findall(r'</table></div>\s*(?:<p>[^<]*</p>\s*)?<p class="figlinks tablelinks"><a class="csv" '
+                            r'download="([\w-]+)\.csv"', text)
+    assert len(table_csvs) == text.count('<table class="data"') >= 4, table_csvs
+    assert figure_ids and set(figure_ids) | set(table_csvs) == {n[:-4] for n in links}, (figure_ids, sorted(links))
     for name, b64 in links.items():
         assert base64.b64decode(b64) == (first / "figures" / name).read_bytes(), name
     with sync_playwright() as p:

@@ -1,5 +1,6 @@
 """The report assembler: tag routing, no code, atomic writes, determinism."""
 import datetime as dt
+import re
 
 import nbformat
 import pytest
@@ -12,6 +13,7 @@ CONTEXT = {
     "period": "July 2017 to 17 November 2017", "data_version": "abc123def456", "data_dir": "data",
     "n_sources": 5, "n_independent": 4, "package_version": "test", "title": "Test briefing",
     "short_title": "Test", "region": "Syria and Iraq", "has_quotes": True, "n_events": 30,
+    "counts": {"events": "30 coded events", "sources": "5 news articles", "independent": "4 independent reports"},
 }
 
 
@@ -75,3 +77,52 @@ def test_build_is_byte_identical(tmp_path, monkeypatch):
         outs.append((html.read_bytes(), pdf.read_bytes()))
     assert outs[0] == outs[1]
     assert outs[0][1].startswith(b"%PDF")
+
+
+def test_data_table_links_its_csv_on_screen_only(tmp_path):
+    """A table made with render.data_table writes its CSV beside the figures (formula-safe, like a
+    figure's) and the HTML briefing links exactly those bytes; the print form has no link."""
+    import base64
+    import re
+
+    import pandas as pd
+
+    from briefing import render
+
+    frame = pd.DataFrame({"Place": ["<script>alert(1)</script>", "=HYPERLINK(\"x\")"], "Events": [1, 2]})
+    out = render.data_table(frame, "fig9_test_table", tmp_path / "figs", caption="Two rows")
+    written = (tmp_path / "figs" / "fig9_test_table.csv").read_bytes()
+    assert written.splitlines()[2].startswith(b'"\'=HYPERLINK')  # formula-safe, as figures' CSVs
+    bundle, meta = out._repr_mimebundle_()
+    assert "base64" not in bundle["text/html"]  # the notebook's HTML stays light
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output(
+        "display_data", data=bundle, metadata=meta)])]
+    path = tmp_path / "03_t.ipynb"
+    nbformat.write(nb, str(path))
+    web, printed = report.notebook_body(path, "web"), report.notebook_body(path, "print")
+    link = re.search(r'<a class="csv" download="fig9_test_table.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', web)
+    assert link and base64.b64decode(link.group(1)) == written
+    assert "<script>" not in web and "&lt;script&gt;" in web
+    assert 'class="csv"' not in printed and "Two rows" in printed
+
+
+def test_header_counts_agree_with_their_nouns(tmp_path):
+    """The header's counts come from the facts in words (overview.facts → words.count): "1 news
+    article", "1 independent report", "1 coded event"; the template adds no plural of its own."""
+    from briefing import words
+
+    def ctx(**kw):
+        c = {**CONTEXT, **kw}
+        c["counts"] = {"events": words.count(c["n_events"], "coded event"),
+                       "sources": words.count(c["n_sources"], "news article"),
+                       "independent": words.count(c["n_independent"], "independent report")}
+        return c
+
+    nb = make_notebook(tmp_path / "02_x.ipynb")
+    one = report.render([nb], "web", ctx(n_sources=1, n_independent=1))
+    assert "the 1 news article published" in one and "(1 independent report)" in one
+    many = report.render([nb], "web", ctx())
+    assert "the 5 news articles published" in many and "(4 independent reports)" in many
+    coded = report.render([nb], "web", ctx(has_quotes=False, n_events=1))
+    assert re.search(r"a dataset of 1 coded event\W", coded)

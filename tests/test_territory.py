@@ -115,7 +115,7 @@ def test_series_and_text_follow_the_one_rule_every_day(ctx):
     text = ctx.narrative().bundle["text/markdown"]
     held = final[final["is_held"]]
     n_holdouts = int((~held["kind"].isin(T.MAIN_KINDS)).sum())
-    assert f"**{n_holdouts}** places" in text
+    assert f"**{n_holdouts} place{'' if n_holdouts == 1 else 's'}**" in text
     assert n_holdouts + int(s["is_held_towns"].iloc[-1]) == int(s["is_held_places"].iloc[-1])
 
 

@@ -128,7 +128,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError, ValidationFailed
-from .. import model
+from .. import model, words
 from ..model import Dataset
 from . import table
 from ..validate import MAX_YEAR, MIN_YEAR  # the curated tables' date bounds, one definition
@@ -890,7 +890,7 @@ def ensure_valid(data_dir, spec: "Spec | None" = None) -> Path:
 
 
 TITLE = "Events in {region}, {first} to {last}"
-DESCRIPTION = ("The data are one ACLED-format CSV ({csv}: {n:,} events): each row is an event as ACLED codes it, "
+DESCRIPTION = ("The data are one ACLED-format CSV ({csv}: {events}): each row is an event as ACLED codes it, "
                "with ACLED's source field; sides are inferred from actor names and type codes, and nothing is "
                "checked against an article.")
 
@@ -955,7 +955,8 @@ def load(data_dir, tables=None, spec: "Spec | None" = None) -> Dataset:
     return Dataset(data_dir=data_dir, title=TITLE.format(region=region, first=day(first), last=day(last)),
                    short_title=f"Events in {region}",
                    region=region, period=(first, last),
-                   description=spec.description.format(csv=Path(meta["csv"]).name, n=meta["rows"]),
+                   description=spec.description.format(csv=Path(meta["csv"]).name, n=meta["rows"],
+                                                       events=words.count(meta["rows"], "event")),
                    has_quotes=False, has_claims=False, has_transfers=bool(meta.get("transfers", 0)),
                    has_attribution=True, has_publication_dates=False, n_events=meta["rows"], reader=read)
 

@@ -38,7 +38,7 @@ TIME_PREC = {"1": "1", "2": "2", "3": "2", "4": "3", "5": "3"}
 GEO_PREC = {"1": "1", "2": "2", "3": "3", "4": "3", "5": "3", "6": "3", "7": "3"}
 ISO3_NUMERIC = {"SYR": 760, "IRQ": 368, "TUR": 792, "JOR": 400, "LBN": 422, "IRN": 364, "SAU": 682, "ISR": 376,
                 "PSE": 275, "KWT": 414, "EGY": 818, "YEM": 887, "LBY": 434}
-DESCRIPTION = ("The data are one file of the UCDP Georeferenced Event Dataset ({csv}: {n:,} events, CC BY 4.0, "
+DESCRIPTION = ("The data are one file of the UCDP Georeferenced Event Dataset ({csv}: {events}, CC BY 4.0, "
                "Uppsala Conflict Data Program): each row is an event of organised violence with at least one death, "
                "dated between two days and placed with a stated precision, with the report it rests on; UCDP "
                "records no changes of territorial control, and nothing is checked against an article.")
