@@ -30,7 +30,7 @@ import matplotlib.patheffects as pe
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
 from matplotlib.transforms import Bbox
-from shapely.geometry import Point as shapely_point, box
+from shapely.geometry import box
 
 from . import figures
 from .figures import EQUAL_AREA
@@ -192,6 +192,21 @@ def _basemap_artists(proj: dict) -> dict:
     return proj["_artists"]
 
 
+def _clipped(proj: dict, key: str, bounds) -> list[np.ndarray]:
+    """The line segments of ``_basemap_artists(proj)[key]`` cut to ``bounds`` (a little beyond),
+    once per extent: dashed lines cost their whole length to draw and save, even off the axes."""
+    cache = proj.setdefault("_clipped", {})
+    k = (key, tuple(round(float(b)) for b in bounds))
+    if k not in cache:
+        x0, x1, y0, y1 = bounds
+        dx, dy = 0.02 * (x1 - x0), 0.02 * (y1 - y0)
+        frame = box(x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+        from shapely.geometry import LineString
+        cut = [LineString(seg).intersection(frame) for seg in _basemap_artists(proj)[key]]
+        cache[k] = _line_segments(cut)
+    return cache[k]
+
+
 def _basemap(ax, proj: dict, bounds) -> None:
     x0, x1, y0, y1 = bounds
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=WATER, edgecolor="none", zorder=0))
@@ -205,7 +220,7 @@ def _basemap(ax, proj: dict, bounds) -> None:
     for k, paths in enumerate(art["focus"]):
         polygons(paths, 2, facecolor=FOCUS_FILLS[k % len(FOCUS_FILLS)], edgecolor="#555555", linewidth=0.7)
     if art["admin1"]:  # governorate boundaries: thin, dashed, grey, under lakes, rivers and places
-        ax.add_collection(LineCollection(art["admin1"], colors=ADMIN1_LINE, linewidths=0.45,
+        ax.add_collection(LineCollection(_clipped(proj, "admin1", bounds), colors=ADMIN1_LINE, linewidths=0.45,
                                          linestyles=ADMIN1_DASH, zorder=2.5, gid="admin1-boundaries"), autolim=False)
     polygons(art["lakes"], 3, facecolor=WATER, edgecolor=RIVER, linewidth=0.2)
     if art["rivers"]:
@@ -287,35 +302,52 @@ def _admin1_text(name) -> str:
     return str(name).upper().replace(" ", "\n", 1)
 
 
+def _admin1_anchors(proj: dict, k: int, bounds) -> list[tuple[float, float]]:
+    """Anchor points for the name of governorate ``k`` (row of ``proj["admin1"]``) in ``bounds``:
+    its label point if in frame, then the points of a 39 × 27 grid over the frame that lie in the
+    governorate at least :data:`ADMIN1_LABEL_KM` from its boundary (not on its edge, where the name
+    would seem to belong to the neighbour), nearest the label point first; at most 120. Computed
+    once per governorate and extent (the panels share one) with vectorised shapely calls."""
+    cache = proj.setdefault("_admin1_anchors", {})
+    key = (k, tuple(round(float(b)) for b in bounds))
+    if key in cache:
+        return cache[key]
+    import shapely
+
+    x0, x1, y0, y1 = bounds
+    a1 = proj["admin1"]
+    frame = box(x0, y0, x1, y1)
+    geom = a1.geometry.iloc[k]
+    p0 = gpd.GeoSeries(gpd.points_from_xy([a1["label_lon"].iloc[k]], [a1["label_lat"].iloc[k]]),
+                       crs="EPSG:4326").to_crs(EQUAL_AREA).iloc[0]
+    seen = geom.intersection(frame)
+    anchors: list[tuple[float, float]] = []
+    if not seen.is_empty and seen.area >= 0.01 * frame.area:
+        gx, gy = np.meshgrid(np.linspace(x0, x1, 41)[1:-1], np.linspace(y0, y1, 29)[1:-1])
+        gx, gy = gx.ravel(), gy.ravel()
+        ok = shapely.contains_xy(seen, gx, gy)
+        ok[ok] = shapely.distance(geom.boundary, shapely.points(gx[ok], gy[ok])) >= ADMIN1_LABEL_KM * 1000
+        gx, gy = gx[ok], gy[ok]
+        order = np.argsort((gx - p0.x) ** 2 + (gy - p0.y) ** 2, kind="stable")[:120]
+        anchors = ([(p0.x, p0.y)] if seen.contains(p0) else []) + [(float(gx[i]), float(gy[i])) for i in order]
+    cache[key] = anchors
+    return anchors
+
+
 def _admin1_labels(proj: dict, bounds, codes: list[str], avoid: list[Bbox]) -> list[dict]:
     """Names of the governorates ``codes`` in small italic capitals (``DEIR EZ-ZOR``), centred on
     a point inside the part of the governorate in frame: its label point (pole of inaccessibility)
     first, then points of a grid over the visible part, nearest that point first. ``avoid``: the
     zone circles, which an area name must not sit on."""
-    x0, x1, y0, y1 = bounds
     a1 = proj.get("admin1")
     out = []
     if a1 is None or not codes:
         return out
-    frame = box(x0, y0, x1, y1)
-    lp = gpd.GeoSeries(gpd.points_from_xy(a1["label_lon"], a1["label_lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
     for code in codes:
         k = np.flatnonzero(a1["admin1"].to_numpy() == code)
         if not len(k):
             continue
-        geom, p0 = a1.geometry.iloc[k[0]], lp.iloc[k[0]]
-        seen = geom.intersection(frame)
-        if seen.is_empty or seen.area < 0.01 * frame.area:
-            continue
-        gx, gy = np.meshgrid(np.linspace(x0, x1, 41)[1:-1], np.linspace(y0, y1, 29)[1:-1])
-        grid = [(x, y) for x, y in zip(gx.ravel(), gy.ravel())]
-        # well inside the governorate (not on its edge, where the name would seem to belong to the
-        # neighbour): at least ADMIN1_LABEL_KM from its boundary
-        edge = geom.boundary
-        inside = [xy for xy in grid if seen.contains(shapely_point(*xy))
-                  and edge.distance(shapely_point(*xy)) >= ADMIN1_LABEL_KM * 1000]
-        inside.sort(key=lambda xy: (xy[0] - p0.x) ** 2 + (xy[1] - p0.y) ** 2)
-        anchors = ([(p0.x, p0.y)] if seen.contains(p0) else []) + inside[:120]
+        anchors = _admin1_anchors(proj, k[0], bounds)
         if not anchors:
             continue
         name = _admin1_text(a1["name"].iloc[k[0]])
