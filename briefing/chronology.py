@@ -880,8 +880,9 @@ class Chronology(_Heading):
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
                    "bars: events dated only to the week or month, drawn over that whole period. "
                    "Colour: the side that took control. Labels: place and event type."
-                   + (f" {int(said.sum())} statement{'s' if said.sum() != 1 else ''} by named people "
-                      "(what someone said, not what happened) are listed in the table, not drawn."
+                   + (f" {words.count(int(said.sum()), 'statement')} by named people "
+                      f"(what someone said, not what happened) {words.verb(int(said.sum()), 'is', 'are')} listed in the "
+                      "table, not drawn."
                       if said.any() else ""))
         return figures.save(fig, "fig2_timeline", data, self.figures_dir, caption=caption,
                             narrow_html=narrow_timeline(drawn.events))

@@ -282,7 +282,7 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
     c = counts(ds)
     n = c["n_sources"]
     esc = render.esc
-    agencies = "; ".join(f"{counted(k, 'article', words=True)} name{'s' if k == 1 else ''} {esc(a)} as the agency"
+    agencies = "; ".join(f"{counted(k, 'article', words=True)} {verb(k, 'names', 'name')} {esc(a)} as the agency"
                          for a, k in c["agencies"].items())
     reposts = n - c["n_wire_groups"]
     sources_sentence = (f"{counted(n, 'article', words=True).capitalize()}"
@@ -308,7 +308,7 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
     claims_sentence = ("; ".join(parts) + ".") if parts else "No figure had been reported."
     claims_sentence = claims_sentence[:1].upper() + claims_sentence[1:]
     k = c["n_inferred_dates"]
-    inferred_line = (f"- **Inferred dates.** {counted(k, 'article', words=True).capitalize()} print{'s' if k == 1 else ''} "
+    inferred_line = (f"- **Inferred dates.** {counted(k, 'article', words=True).capitalize()} {verb(k, 'prints', 'print')} "
                      f"no date; {'its publication date is' if k == 1 else 'their publication dates are'} inferred from "
                      "the events reported, as the earliest possible date (see the sources table).\n" if k else "")
     last = ds.sources["published"].max().date()

@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, paths, render
 from . import params as P
 from .model import Dataset, attribution, control_table, corroboration, state_on, wire_group
-from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names
+from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
@@ -182,6 +182,6 @@ def key_findings(ds: Dataset, as_of: dt.date):
         n_art, n_ind = len(ds.sources), len(set(ds.sources["wire_group"]))
         bullets.append(f"**Thin sourcing.** {counted(n_art, 'article', words=True).capitalize()} published by {day_long(as_of)}, "
                        f"{counted(n_ind, 'independent report')}; {single} of {counted(len(corr), 'fact')} "
-                       f"rest{'s' if single == 1 else ''} on a single independent report.")
+                       f"{verb(single, 'rests', 'rest')} on a single independent report.")
     text = "\n".join(f"- {b}" for b in bullets)
     return render._Output({"text/markdown": text, "text/plain": text})
