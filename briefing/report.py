@@ -104,7 +104,11 @@ def _web_figure(data: dict, info: dict, caption: str) -> str:
                      f'href="data:text/csv;charset=utf-8;base64,{info["csv"]}">Data behind this figure (CSV)</a>')
     narrow = info.get("narrow", "")
     wide_cls = "wide has-narrow" if narrow else "wide"
-    body = f'<div class="{wide_cls}">{img}</div>'
+    # on a phone a figure with no narrow form is wider than the screen and scrolls in its own box:
+    # say so, or a reader takes the visible left part for the whole figure (CSS shows it < 640 px)
+    hint = "" if narrow else ('<p class="scroll-hint">Wider than the screen: swipe sideways to see all of it, '
+                              'or tap it to enlarge.</p>')
+    body = f'{hint}<div class="{wide_cls}">{img}</div>'
     if narrow:
         body += f'<div class="narrow">{narrow}</div>'
     cap = f"<figcaption>{html.escape(caption)}" + (f' <span class="figlinks">{" ".join(links)}</span>' if links else "") \

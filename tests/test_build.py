@@ -471,11 +471,20 @@ def test_html_reads_on_a_phone_and_a_desktop(first):
             cut = phone.evaluate("Array.from(document.querySelectorAll('table.data td')).filter("
                                  "td => td.getBoundingClientRect().right > 375.5).length")
             assert cut == 0, f"{cut} table cells reach past the screen's edge"
+            # a figure wider than the screen says that it scrolls; one with a narrow form shows that instead
+            hints = phone.evaluate("Array.from(document.querySelectorAll('figure.figure')).map(f => [f.id, "
+                                   "!!f.querySelector('.narrow'), f.querySelector('.wide').scrollWidth > "
+                                   "f.querySelector('.wide').clientWidth, !!(f.querySelector('.scroll-hint') "
+                                   "&& f.querySelector('.scroll-hint').offsetParent)])")
+            assert any(h[3] for h in hints), hints
+            for fig_id, has_narrow, scrolls, hinted in hints:
+                assert hinted == (scrolls and not has_narrow), (fig_id, has_narrow, scrolls, hinted)
             phone.close()
             desk = browser.new_page(viewport={"width": 1280, "height": 900})
             desk.goto(html_path.as_uri())
             shown = desk.evaluate("Array.from(document.querySelectorAll('figure.figure img')).map("
                                   "i => [i.closest('figure').id, i.getBoundingClientRect().width])")
+            assert desk.evaluate("Array.from(document.querySelectorAll('.scroll-hint')).every(h => !h.offsetParent)")
             assert shown and all(w >= 1.5 * 643 - 1 for _, w in shown), shown
             # click a chronology row: the map shows that place on (or just before) that date
             frame = next(f for f in desk.frames if f != desk.main_frame)
