@@ -964,6 +964,8 @@ def territory_chart(ctx: Context):
     by_id = _by_id(visible_claims(ctx.ds, ctx.as_of))
     figures.use_style()
     n = len(data)
+    if n == 1:  # before the second share was reported (AS_OF), "two shares" would promise a bar that is not there
+        title = "A share of a whole, not an area"
     height = 0.55 + 0.62 * n
     fig, ax = plt.subplots(figsize=(figures.TEXT_WIDTH_IN, height))
     fig.subplots_adjust(left=0.012, right=0.975, top=1 - 0.3 / height, bottom=0.3 / height)
@@ -991,9 +993,16 @@ def territory_chart(ctx: Context):
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{int(x)}%")
     ax.tick_params(axis="x", length=2)
     ax.set_title(title, loc="left", pad=4)
-    caption = ("The share of the whole cross-border \u201ccaliphate\u201d lost (grey) and the share of one "
-               "province, Deir Ezzor, still held (black; \u201cmore than\u201d, so a lower bound). Each bar is "
-               "100% of a different whole; they cannot be subtracted from one another.")
+    parts = {rec["claim_id"] for rec in data.to_dict("records")}
+    lost = "the share of the whole cross-border \u201ccaliphate\u201d lost (grey)"
+    held = ("the share of one province, Deir Ezzor, still held (black; \u201cmore than\u201d, so a lower bound)")
+    if SHARE_HELD in parts and len(parts) > 1:
+        caption = (lost[:1].upper() + lost[1:] + " and " + held + ". Each bar is 100% of a different whole; they "
+                   "cannot be subtracted from one another.")
+    else:
+        one = held if SHARE_HELD in parts else lost
+        caption = (one[:1].upper() + one[1:] + ": the bar is 100% of that whole, not an area; no other share had "
+                   f"been reported by {format_date(ctx.as_of)}.")
     return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
 
 

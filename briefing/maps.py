@@ -743,15 +743,16 @@ def shrinking_chart(series: pd.DataFrame, panels: list):
     ax.set_ylim(0, ymax)
     end = d.max() + pd.Timedelta(days=1)
     ax.set_xlim(d.min(), end + pd.Timedelta(days=12))
-    ax.annotate(f"all places named as IS-held: {int(places.iloc[-1])}", (end, places.iloc[-1]), xytext=(3, 0),
-                textcoords="offset points", fontsize=7, va="center", color=figures.MUTED)
-    # a town lost in the last week is named right there, on the same line: the end label then
-    # sits above that name (at 0 it sat on the axis, over the loss label and the last date)
-    changed = d[towns.ne(towns.shift())]
-    crowded = len(changed) > 1 and end - changed.iloc[-1] <= pd.Timedelta(days=7)
-    ax.annotate(f"of them main towns: {int(towns.iloc[-1])}", (end, towns.iloc[-1]), xytext=(3, 11 if crowded else 0),
-                textcoords="offset points", fontsize=7, va="bottom" if crowded else "center", color=blk,
-                fontweight="bold")
+    # The end values go in the top right corner, not beside the lines' ends: there the names of the
+    # towns lost in the last days already stand (at 0 the towns' label also sat on the axis), and
+    # the lines fall over time, so the corner above them is free (the y range has 30 % headroom).
+    last_day = d.max()
+    box = {"facecolor": "white", "edgecolor": "none", "pad": 1.0}  # over a key date's dotted line
+    ax.text(0.995, 0.97, f"On {last_day.day} {last_day:%b}: all places named as IS-held (dashed): "
+            f"{int(places.iloc[-1])}", transform=ax.transAxes, ha="right", va="top", fontsize=7, color=figures.MUTED,
+            bbox=box)
+    ax.text(0.995, 0.84, f"of them main towns (solid): {int(towns.iloc[-1])}", transform=ax.transAxes, ha="right",
+            va="top", fontsize=7, color=blk, fontweight="bold", bbox=box)
     ax.set_ylabel("places held by IS")
     ax.grid(axis="y", color=figures.GRID, lw=0.5)
     ax.set_axisbelow(True)
@@ -763,14 +764,22 @@ def shrinking_chart(series: pd.DataFrame, panels: list):
         if d.min() <= kd <= d.max():
             ax.axvline(kd, color=figures.MUTED, lw=0.5, ls=":")
     # name the towns lost at each step
-    prev = None
+    prev, last_label = None, None
     for _, row in series.iterrows():
         names = set(filter(None, str(row["is_held_town_names"]).split("; ")))
         if prev is not None and names != prev:
-            lost = sorted(prev - names)
+            gone = sorted(prev - names)
+            # a town that drops out because no later article reports it is not "lost" (territory.shrinking)
+            stale = set(filter(None, str(row.get("last_reported_town_names", "")).split("; ")))
+            lost = [f"{n}: no later report" if n in stale else f"{n} lost" for n in gone]
             if lost:
-                ax.annotate("\n".join(lost) + " lost", (pd.Timestamp(row["date"]), row["is_held_towns"]),
-                            xytext=(2, 3), textcoords="offset points", fontsize=6.5, color=figures.INK, va="bottom")
+                at = pd.Timestamp(row["date"])
+                # a loss within 4 days of the last one named would write over it: name it under the line
+                below = last_label is not None and at - last_label < pd.Timedelta(days=4) and row["is_held_towns"] >= 1
+                ax.annotate("\n".join(lost), (at, row["is_held_towns"]), xytext=(2, -2 if below else 3),
+                            textcoords="offset points", fontsize=6.5, color=figures.INK,
+                            va="top" if below else "bottom")
+                last_label = at
         prev = names
     return fig
 

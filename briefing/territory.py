@@ -253,6 +253,18 @@ def _state_changes(table: pd.DataFrame) -> pd.Series:
     return pd.concat(parts).dropna()
 
 
+def _drops_unreported(series: pd.DataFrame) -> bool:
+    """Whether a town leaves the held towns because no later article reports it (the chart then
+    names it "no later report", and the caption says what that means)."""
+    prev = None
+    for held, stale in zip(series["is_held_town_names"], series["last_reported_town_names"]):
+        names = set(filter(None, str(held).split("; ")))
+        if prev is not None and (prev - names) & set(filter(None, str(stale).split("; "))):
+            return True
+        prev = names
+    return False
+
+
 def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
     """Daily series from ``start`` to ``end``: IS-held main towns, IS-held places, and the
     area proxy (km²; see the module docstring)."""
@@ -274,12 +286,15 @@ def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
         st = state_on(table, day)
         held = st[st["is_held"]]
         towns = held[held["kind"].isin(MAIN_KINDS)]
+        # towns still IS-held when last reported, no longer counted: not "lost" (the chart says so)
+        stale = st[(st["status_kind"] == "last-reported") & st["kind"].isin(MAIN_KINDS)] if "status_kind" in st else st.iloc[0:0]
         area = unary_union([discs[p] for p in held["place_id"] if p in discs]).area / 1e6 if len(held) else 0.0
         town_area = unary_union([discs[p] for p in towns["place_id"] if p in discs]).area / 1e6 if len(towns) else 0.0
         per_change[day] = {"is_held_towns": len(towns), "is_held_places": len(held),
                            "area_proxy_km2": round(area, 0), "area_proxy_towns_km2": round(town_area, 0),
                            "area_proxy_other_km2": round(area - town_area, 0),
-                           "is_held_town_names": "; ".join(towns["name"])}
+                           "is_held_town_names": "; ".join(towns["name"]),
+                           "last_reported_town_names": "; ".join(stale["name"])}
     rows, current = [], None
     for day in days:
         current = per_change.get(day, current)
@@ -439,11 +454,14 @@ class TerritoryView:
 
         t = self.detail
         fig = maps.shrinking_chart(t.series, t.panels)
+        stale = _drops_unreported(t.series)
         caption = (
             "Places the articles name as held by IS on each day: main towns (cities and towns in the data, solid) "
-            "and all places (dashed); each town is named on the day it was lost. The shaded gap is the places other "
-            "than towns (villages, desert areas, an oilfield). Counts, not area: the articles give no front lines "
-            "or areas."
+            "and all places (dashed); each town is named on the day it was lost"
+            + (" (\u201cno later report\u201d: still IS-held in the last article to mention it, so no longer counted "
+               "from the day after)" if stale else "")
+            + ". The shaded gap is the places other than towns (villages, desert areas, an oilfield). Counts, not "
+            "area: the articles give no front lines or areas."
         )
         return figures.save(fig, "fig3_shrinking", t.series, self.p.figures_dir, caption=caption)
 

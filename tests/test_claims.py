@@ -228,3 +228,17 @@ def test_every_drawn_number_traces_to_a_claim_and_its_quote(ds, tmp_path):
     for row in compared.to_dict("records"):
         first = row["sources"].split("|")[0]
         assert (row["claim_id"], first, row["quote"]) in quotes
+
+
+def test_territory_chart_words_follow_its_bars(tmp_path):
+    """Before the second share was reported (as of 5 Nov 2017) the chart has one bar: its title
+    and caption do not promise two shares or a grey bar that is not drawn."""
+    from briefing import claims
+    from conftest import open_view
+
+    early = open_view(claims, as_of="2017-11-05", figures_dir=tmp_path / "early").territory_chart()
+    late = open_view(claims, figures_dir=tmp_path / "late").territory_chart()
+    assert "(grey)" not in early.caption and "subtracted" not in early.caption and "Deir Ezzor" in early.caption
+    assert "Two shares" not in (tmp_path / "early" / "fig4_territory_figures.svg").read_text(encoding="utf-8")
+    assert "(grey)" in late.caption and "subtracted" in late.caption
+    assert "Two shares" in (tmp_path / "late" / "fig4_territory_figures.svg").read_text(encoding="utf-8")

@@ -186,3 +186,22 @@ def test_web_map_shows_the_reference_capitals_and_governorate_boundaries(ctx):
     assert js.count('<div class="admin1-name">') == 2
     cities = ctx.layers["cities"]
     assert not set(cities["name"]) & set(ctx.detail.web_states["name"])  # not places of the data
+
+
+def test_a_town_no_longer_reported_is_not_called_lost(tmp_path):
+    """As of 5 Nov 2017 Rawa drops out of the towns IS holds on 4 Nov because no later article
+    reports it held, not because anyone took it: the chart names it "no later report", never
+    "Rawa lost", and the caption says what that means. On 17 Nov every town's drop is a loss."""
+    early = open_view(T, as_of="2017-11-05", figures_dir=tmp_path / "early")
+    s = early.detail.series.set_index("date")
+    assert "Rawa" in s.loc["2017-11-03", "is_held_town_names"] and "Rawa" not in s.loc["2017-11-04", "is_held_town_names"]
+    assert "Rawa" in s.loc["2017-11-04", "last_reported_town_names"]
+    out = early.figure_shrinking()
+    svg = (tmp_path / "early" / "fig3_shrinking.svg").read_text(encoding="utf-8")
+    assert "Rawa: no later report" in svg and "Rawa lost" not in svg
+    assert "no later report" in out.caption
+    late = open_view(T, figures_dir=tmp_path / "late")
+    assert not T._drops_unreported(late.detail.series)
+    late_out = late.figure_shrinking()
+    assert "no later report" not in late_out.caption
+    assert "Rawa lost" in (tmp_path / "late" / "fig3_shrinking.svg").read_text(encoding="utf-8")
