@@ -461,6 +461,16 @@ def _cluster(states: pd.DataFrame) -> list[str]:
     return sorted(members) if len(members) >= CLUSTER_MIN else []
 
 
+def _inset_title(proj: dict, ib: tuple) -> str:
+    """The inset's title: "Border area, enlarged" when its frame takes in land of two or more
+    countries (this data: Syria and Iraq at Albu Kamal / Al-Qaim), else "Enlarged"."""
+    countries = proj.get("countries")
+    if countries is None or not len(countries):
+        return "Enlarged"
+    n = int(countries.geometry.intersects(box(ib[0], ib[2], ib[1], ib[3])).sum())
+    return "Border area, enlarged" if n >= 2 else "Enlarged"
+
+
 def _inset_bounds(states: pd.DataFrame, members: list[str], aspect: float) -> tuple:
     """Bounds (x0, x1, y0, y1) of the inset, at ``aspect``: framed on the cluster's *points* (the
     towns, and the points the zones are drawn around), padded by :data:`INSET_PAD` of their spread
@@ -597,6 +607,7 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
     admin1_named = named_admin1(proj, states.assign(x=xy.x.values, y=xy.y.values), members)
     names = ({} if "admin1" not in proj else
              {c: _admin1_text(n) for c, n in zip(proj["admin1"]["admin1"], proj["admin1"]["name"])})
+    inset_title = _inset_title(proj, ib) if members else ""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     dropped_all = []
@@ -637,7 +648,7 @@ def small_multiples(states: pd.DataFrame, panels: list, layers: dict, *, title_n
             obstacles.append(frame.expanded(1.02, 1.02))
             inner = here[here["place_id"].isin(members)]
             iboxes, iitems = _draw_places(iax, inner, numbers, renderer, size=1.1)
-            iax.text(0.03, 0.97, "Border area, enlarged", transform=iax.transAxes, fontsize=5.5, va="top",
+            iax.text(0.03, 0.97, inset_title, transform=iax.transAxes, fontsize=5.5, va="top",
                      ha="left", color=figures.MUTED, zorder=25,
                      path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
             iboxes.append(iax.texts[-1].get_window_extent(renderer))

@@ -511,16 +511,21 @@ class TerritoryView:
             numbers.setdefault(pid, len(numbers) + 1)
         names = states.drop_duplicates("place_id").set_index("place_id")["name"]
         zones = {n: str(names[pid]) for pid, n in sorted(numbers.items(), key=lambda kv: kv[1]) if pid in names}
+        named = self._admin1_named()
         doc = webmap.build_map(states, t.web_steps, self.layers, initial=initial, force_labels=labels,
                                force_sides=sides, bounds=bounds, frame=frame, zone_numbers=numbers,
-                               places=self._place_index(), admin1_named=self._admin1_named())
+                               places=self._place_index(), admin1_named=named)
         caption = ("Control of the places named in the articles, on the date the slider shows (▶ Play steps "
                    "through the key dates; Fit frames the places again). The map opens on the places that changed "
                    "hands; zoom out for the rest. Click a place for the event, its date, a quote and its source; "
                    "click a row of the chronology table to show its place and date here. Rivers are schematic.")
-        legend = webmap.legend_html(labels, sides, zones=zones,
-                                    rivers="River, schematic course (straight lines between riverside towns)",
-                                    caption=_html.escape(caption))
+        legend = webmap.legend_html(
+            labels, sides, zones=zones,
+            rivers="River, schematic course (straight lines between riverside towns)",
+            governorates=("Governorate boundary" + (" (the border area's governorates named in capitals)" if named else ""))
+            if "admin1_boundaries" in self.layers else "",
+            capitals="Capital, for orientation (not a place of the data)" if "cities" in self.layers else "",
+            caption=_html.escape(caption))
         plain = (f"<WebMap: {len(t.web_steps)} dates {t.web_steps[0]['date']}..{t.web_steps[-1]['date']}, "
                  f"{states['place_id'].nunique()} places, {len(doc)} characters>")
         return webmap.embed(doc, f"Interactive map of control, as of {_html.escape(long_date(t.as_of))}", plain,

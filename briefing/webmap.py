@@ -486,9 +486,11 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
 
 
 def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zones: dict[str, str] | None = None,
-                zone_note: str = "", rivers: str = "", caption: str = "") -> str:
+                zone_note: str = "", rivers: str = "", governorates: str = "", capitals: str = "",
+                caption: str = "") -> str:
     """The key under the map, in the page (HTML, so it reflows on a phone): one colour swatch
-    per force, the zone and river symbols, the numbered zones and the caption. Every value is
+    per force, the zone, river, governorate-boundary and capital symbols (each only when its text
+    is given, i.e. when the map draws it), the numbered zones and the caption. Every value is
     escaped here."""
     e = html.escape
     items = []
@@ -501,6 +503,10 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
                      f'{e(zone_note or "Numbered dashed circle: a place located only near a town or within a region")}</li>')
     if rivers:
         items.append(f'<li><span class="swatch river"></span>{e(rivers)}</li>')
+    if governorates:
+        items.append(f'<li><span class="swatch admin1"></span>{e(governorates)}</li>')
+    if capitals:
+        items.append(f'<li><span class="swatch city"></span>{e(capitals)}</li>')
     out = [f'<ul class="map-key" aria-label="Map key">{"".join(items)}</ul>']
     if zones:
         z = "".join(f"<li><b>{e(str(n))}</b> {e(name)}</li>" for n, name in zones.items())

@@ -201,3 +201,21 @@ def test_first_panel_keeps_its_labels_when_no_zone_is_drawn(tmp_path):
     assert not lost & {"SYRIA", "IRAQ", "Raqqa", "Rawa", "Deir Ezzor"}, lost
     texts = {tx.get_text() for tx in fig.axes[0].texts}
     assert {"SYRIA", "Raqqa"} <= texts
+
+
+def test_inset_title_says_border_area_only_when_the_frame_spans_two_countries():
+    """The inset's title comes from the basemap: the frame around Albu Kamal / Al-Qaim takes in
+    Syria and Iraq ("Border area, enlarged"); a frame inside one country is just "Enlarged"."""
+    import geopandas as gpd
+
+    from briefing import maps
+
+    proj = maps._project_layers(basemap.load_layers())
+
+    def frame(lon, lat, km=15):
+        p = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=4326).to_crs(maps.EQUAL_AREA).iloc[0]
+        return (p.x - km * 1000, p.x + km * 1000, p.y - km * 1000, p.y + km * 1000)
+
+    assert maps._inset_title(proj, frame(40.93, 34.40)) == "Border area, enlarged"  # Albu Kamal / Al-Qaim
+    assert maps._inset_title(proj, frame(40.14, 35.33)) == "Enlarged"  # Deir Ezzor city, 100 km from Iraq
+    assert maps._inset_title({}, frame(40.93, 34.40)) == "Enlarged"

@@ -205,3 +205,26 @@ def test_a_town_no_longer_reported_is_not_called_lost(tmp_path):
     late_out = late.figure_shrinking()
     assert "no later report" not in late_out.caption
     assert "Rawa lost" in (tmp_path / "late" / "fig3_shrinking.svg").read_text(encoding="utf-8")
+
+
+def test_web_map_key_shows_governorates_and_capitals_only_when_drawn():
+    """The key under the web map has a symbol for every kind of thing the map draws: the
+    governorate boundaries and the reference capitals appear in it when their text is given
+    (the territory view passes it when the basemap has those layers), and are escaped."""
+    from briefing import webmap
+
+    bare = webmap.legend_html({"islamic-state": "Held by IS"}, {"islamic-state": "islamic-state"})
+    assert "swatch admin1" not in bare and "swatch city" not in bare
+    full = webmap.legend_html({"islamic-state": "Held by IS"}, {"islamic-state": "islamic-state"},
+                              governorates="Governorate <b>boundary</b>", capitals="Capital & co")
+    assert '<span class="swatch admin1"></span>Governorate &lt;b&gt;boundary&lt;/b&gt;' in full
+    assert '<span class="swatch city"></span>Capital &amp; co' in full
+
+
+def test_territory_web_map_key_lists_the_layers_it_draws(tmp_path):
+    from briefing import adapters, paths, territory
+
+    ds, p = adapters.open(data_dir=str(paths.DATA), as_of="", figures_dir=str(tmp_path), tables=territory.TABLES)
+    html = territory.prepare(ds, p).web_map().legend
+    assert "swatch admin1" in html and "Governorate boundary" in html
+    assert "swatch city" in html and "Capital, for orientation" in html
