@@ -56,8 +56,9 @@ UNKNOWN_COLOUR = figures.SIDE_COLOURS["other"]
 
 
 def colour(row) -> str:
-    if row.get("force") == "last-reported":  # not drawn as held past its last report
-        return UNKNOWN_COLOUR
+    """The colour of whoever holds the place (IS black, a force's colour, grey when the taker is
+    not reported). A place past its last report keeps its last holder's colour: it is drawn as a
+    ring (:func:`_draw_places`), not as a held dot."""
     if row["side"] == IS_SIDE:
         return figures.SIDE_COLOURS[IS_SIDE]
     if row.get("force") == "unknown" or pd.isna(row.get("controller")):
@@ -533,11 +534,18 @@ def _draw_places(ax, here: pd.DataFrame, numbers: dict, renderer, *, labelled=No
     zones = here[here["zone_km"] > 0].sort_values(["zone_km", "place_id"], ascending=[False, True])
     points = here[here["zone_km"] <= 0].sort_values(["is_held", "place_id"])
     for _, z in zones.iterrows():  # in the inset (size > 1) a zone fills most of the frame: lighter
-        ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=colour(z), hatch="//////" if size == 1.0 else "///",
-                            linewidth=0.6, zorder=6, alpha=0.9 if size == 1.0 else 0.5))
+        stale = z.get("force") == "last-reported"  # past its last report: dotted rim, no hatching
+        ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=colour(z),
+                            hatch=None if stale else ("//////" if size == 1.0 else "///"),
+                            linestyle=(0, (1, 1.5)) if stale else "-",
+                            linewidth=0.9 if stale else 0.6, zorder=6, alpha=0.9 if size == 1.0 else 0.5))
     for _, p in points.iterrows():
-        ax.plot(p.x, p.y, marker="o", ms=4.2 * size, mfc=colour(p), mec="white", mew=0.6, zorder=10,
-                linestyle="none")
+        if p.get("force") == "last-reported":  # a ring in the last holder's colour, not a held dot
+            ax.plot(p.x, p.y, marker="o", ms=3.8 * size, mfc="white", mec=colour(p), mew=1.3, zorder=10,
+                    linestyle="none")
+        else:
+            ax.plot(p.x, p.y, marker="o", ms=4.2 * size, mfc=colour(p), mec="white", mew=0.6, zorder=10,
+                    linestyle="none")
     ax.apply_aspect()  # fixes the axes box so transData is final (no full redraw needed)
     boxes = list(obstacles)
     for _, p in points.iterrows():
@@ -711,9 +719,13 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
         who = ", ".join(sorted(set(rows["controller_name"].dropna())))
         handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[side], mec="white", ms=5,
                               label=f"Held by {side_name(side)} ({who})"))
-    if states["controller"].isna().any():
+    fresh = states[states["force"] != "last-reported"] if "force" in states else states
+    if fresh["controller"].isna().any():
         handles.append(Line2D([], [], marker="o", ls="none", mfc=UNKNOWN_COLOUR, mec="white", ms=5,
                               label="Lost by IS, taker not reported"))
+    if "force" in states and (states["force"] == "last-reported").any():
+        handles.append(Line2D([], [], marker="o", ls="none", mfc="white", mec=figures.MUTED, mew=1.3, ms=4.6,
+                              label="Ring: its last report's holder, no later report"))
     handles.append(Patch(facecolor="none", edgecolor=figures.INK, hatch="//////", lw=0.6,
                          label="Zone: place located only near a town\nor within a region (position, not extent)"))
     handles.append(Line2D([], [], color=RIVER, lw=0.9, label="River, schematic course"))
@@ -730,9 +742,9 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
     names = states.drop_duplicates("place_id").set_index("place_id")["name"]
     lines = [f"{k}  {textwrap.shorten(str(names[pid]), 52, placeholder='…')}" for pid, k in numbers.items()]
     # The legend's extent needs only the renderer (its axes do not move): no full draw of the panels.
-    top = lax.transAxes.inverted().transform(leg.get_window_extent(renderer))[0][1] - 0.05
+    top = lax.transAxes.inverted().transform(leg.get_window_extent(renderer))[0][1] - 0.025
     lax.text(0.0, top, "Zones (numbered on the maps)\n" + "\n".join(lines), transform=lax.transAxes, fontsize=5.8,
-             va="top", ha="left", linespacing=1.25, color=figures.INK, gid="zone-key")
+             va="top", ha="left", linespacing=1.18, color=figures.INK, gid="zone-key")
     if note:
         lax.text(0.0, -0.02, note, transform=lax.transAxes, fontsize=5.5, va="top", ha="left", color=figures.MUTED)
 

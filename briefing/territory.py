@@ -236,7 +236,7 @@ def force_labels(states: pd.DataFrame, ds) -> dict[str, str]:
         elif key == "unknown":
             labels[key] = "Lost by IS, taker not reported"
         elif key == "last-reported":
-            labels[key] = "Last reported earlier, no later report"
+            labels[key] = "Ring: held so when last reported (colour as above), no later report"
         else:
             names = sorted(set(states.loc[states["force"] == key, "controller_name"].dropna()))
             labels[key] = f"Held by {side_name(key)} ({', '.join(names)})"
@@ -478,7 +478,11 @@ class TerritoryView:
         caption = (
             f"Colours: who held each place on the panel's date (up to {long_date(t.as_of)}). Dots: places located to the town itself; hatched numbered circles: places "
             "known only to lie near a town or within a region, drawn at that point with a fixed radius (12 or 30 km) "
-            "that shows location uncertainty, not extent. Rivers are schematic (straight segments between riverside "
+            "that shows location uncertainty, not extent."
+            + (" A ring (or a dotted circle) marks a place whose last report is older than the panel's date: the "
+               "colour is who held it then; nothing later is known." if (t.panel_states.get("force") == "last-reported").any()
+               else "")
+            + " Rivers are schematic (straight segments between riverside "
             "towns). Dashed grey lines: governorate boundaries, with the border area's governorates named in "
             "italic capitals. Borders and governorates: Natural Earth; places: GeoNames. Equal-area projection."
             + (" Where places crowd together, an inset enlarges them (the grey frame on each panel shows where); "

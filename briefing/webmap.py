@@ -496,6 +496,9 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
     items = []
     for key, text in force_labels.items():
         colour = SIDE_COLOURS.get(force_sides.get(key, key), SIDE_COLOURS["other"])
+        if key == "last-reported":  # drawn as a ring in the last holder's colour (see _place_layer)
+            items.append(f'<li><span class="swatch dot ring" data-colour="{e(colour)}"></span>{e(text)}</li>')
+            continue
         items.append(f'<li><span class="swatch dot" style="background:{e(colour)}" data-colour="{e(colour)}"></span>'
                      f'{e(text)}</li>')
     if zones:
@@ -528,13 +531,22 @@ def _label_direction(row, here: pd.DataFrame, near_deg: float = 0.2) -> str:
 
 
 def _place_layer(row, side: str, direction: str = "right", number: int | None = None):
-    colour = SIDE_COLOURS.get(side, SIDE_COLOURS["other"])
-    cls = f"place place-{_css_token(row['place_id'])} side-{_css_token(row['side'])}"
+    """A place on one date. A place whose last report is older than the date (force
+    ``last-reported``: not drawn as still held) is a *ring* in the colour of whoever held it when
+    last reported, where a held place is a filled dot: the key says "ring: last reported so"."""
+    stale = row.get("force") == "last-reported"
+    colour = SIDE_COLOURS.get(row["side"] if stale else side, SIDE_COLOURS["other"])
+    cls = f"place place-{_css_token(row['place_id'])} side-{_css_token(row['side'])}" + (" last-reported" if stale else "")
     if float(row["zone_km"]) > 0:
         layer = folium.Circle(
             location=[float(row["lat"]), float(row["lon"])], radius=float(row["zone_km"]) * 1000,
-            color=colour, weight=1.5, dash_array="4 3", fill=True, fill_color=colour, fill_opacity=0.12,
-            class_name=cls + " zone",
+            color=colour, weight=1.5, dash_array="1 4" if stale else "4 3", fill=True, fill_color=colour,
+            fill_opacity=0.04 if stale else 0.12, class_name=cls + " zone",
+        )
+    elif stale:
+        layer = folium.CircleMarker(
+            location=[float(row["lat"]), float(row["lon"])], radius=5, color=colour, weight=2.5,
+            fill=True, fill_color="#ffffff", fill_opacity=1.0, class_name=cls + " point",
         )
     else:
         layer = folium.CircleMarker(

@@ -219,3 +219,31 @@ def test_inset_title_says_border_area_only_when_the_frame_spans_two_countries():
     assert maps._inset_title(proj, frame(40.93, 34.40)) == "Border area, enlarged"  # Albu Kamal / Al-Qaim
     assert maps._inset_title(proj, frame(40.14, 35.33)) == "Enlarged"  # Deir Ezzor city, 100 km from Iraq
     assert maps._inset_title({}, frame(40.93, 34.40)) == "Enlarged"
+
+
+def test_a_place_past_its_last_report_is_a_ring_in_its_last_holders_colour(tmp_path):
+    """On 17 Nov the last report on Raqqa (taken by the SDF on 17 Oct) is weeks old: the panel
+    draws it as a ring in the SDF's colour, not as a grey dot that the key explains as "lost by IS,
+    taker not reported"; the key has a ring entry; the web map draws the same place as a ring."""
+    from matplotlib.colors import to_hex
+
+    from briefing import figures, maps
+
+    t, fig, data, _ = _small_multiples(tmp_path)
+    st = t.detail.panel_states
+    last = len(t.detail.panels) - 1
+    raqqa = st[(st["step"] == last) & (st["place_id"] == "raqqa")].iloc[0]
+    assert raqqa["force"] == "last-reported" and raqqa["side"] == "us-backed"
+    ax = [a for a in fig.axes if a.get_title(loc="left") == (t.detail.panels[last].title or t.detail.panels[last].label)][0]
+    import geopandas as gpd
+
+    pt = gpd.GeoSeries(gpd.points_from_xy([raqqa["lon"]], [raqqa["lat"]]), crs=4326).to_crs(maps.EQUAL_AREA).iloc[0]
+    at_raqqa = [ln for ln in ax.lines if ln.get_marker() == "o" and abs(ln.get_xdata()[0] - pt.x) < 1
+                and abs(ln.get_ydata()[0] - pt.y) < 1]
+    assert len(at_raqqa) == 1
+    assert to_hex(at_raqqa[0].get_markerfacecolor()) == "#ffffff"
+    assert to_hex(at_raqqa[0].get_markeredgecolor()) == figures.SIDE_COLOURS["us-backed"]
+    legend_texts = [tx.get_text() for a in fig.axes if a.get_legend() for tx in a.get_legend().get_texts()]
+    assert any(tx.startswith("Ring:") for tx in legend_texts), legend_texts
+    doc = t.web_map().document
+    assert "place-raqqa side-us-backed last-reported point" in doc

@@ -193,11 +193,22 @@ def test_key_has_a_swatch_per_force(page_file, browser):
                                  ".map(s => [s.parentNode.textContent.trim(), getComputedStyle(s).backgroundColor])")
         web = ctx.detail.web_states
         assert len(swatches) == web["force"].nunique(), swatches
-        # each colour the map fills a place with has its swatch in the key
-        fills = set(frame.evaluate("Array.from(document.querySelectorAll('path.place.point'))"
+        # each colour the map fills a held place with has its swatch in the key
+        fills = set(frame.evaluate("Array.from(document.querySelectorAll('path.place.point:not(.last-reported)'))"
                                    ".map(p => p.getAttribute('fill'))"))
-        as_rgb = {f"rgb({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:7], 16)})" for c in fills}
-        assert as_rgb <= {c for _, c in swatches}, (as_rgb, swatches)
+
+        def rgb(c):
+            return f"rgb({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:7], 16)})"
+
+        colours = {c for _, c in swatches}
+        assert {rgb(c) for c in fills} <= colours, (fills, swatches)
+        # a place past its last report is a white ring in a force's colour, and the key has the ring
+        rings = frame.evaluate("Array.from(document.querySelectorAll('path.place.point.last-reported'))"
+                               ".map(p => [p.getAttribute('fill'), p.getAttribute('stroke')])")
+        if (web["force"] == "last-reported").any():
+            assert rings and all(f == "#ffffff" for f, _ in rings), rings
+            assert {rgb(s) for _, s in rings} <= colours, (rings, swatches)
+            assert page.evaluate("document.querySelectorAll('.map-key .swatch.dot.ring').length") == 1
         texts = " ".join(t for t, _ in swatches)
         assert "Held by IS" in texts
         zones = page.evaluate("Array.from(document.querySelectorAll('.map-zones li')).map(l => l.textContent)")
