@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, paths, render
 from . import params as P
 from .model import Dataset, attribution, control_table, corroboration, state_on, wire_group
-from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names, verb
+from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names, period, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
@@ -44,7 +44,7 @@ def facts(ds: Dataset, as_of, data_version: str) -> dict:
     start = window["date"].min().date() if len(window) else ds.period[0]
     out = {
         "title": ds.title, "short_title": ds.short_title, "region": ds.region, "as_of": as_of.isoformat(), "as_of_long": day_long(as_of),
-        "period": f"{start:%B %Y} to {day_long(as_of)}", "data_version": data_version,
+        "period": period(start, as_of), "data_version": data_version,
         "data_dir": paths.rel(ds.data_dir), "package_version": __version__, "n_events": ds.n_events,
         "has_quotes": ds.has_quotes,
     }

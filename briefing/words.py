@@ -11,6 +11,8 @@ function                          example                     used for
 ================================  ==========================  ===============================
 :func:`day`                       ``17 Oct 2017``             tables, captions, popups
 :func:`day_long`                  ``17 October 2017``         header, key findings
+:func:`period`                    ``July 2017 to 17 November  the header's period covered
+                                  2017``
 :func:`at_precision`              ``17 Oct 2017`` / ``Oct     a date whose precision may be a
                                   2017``                      month (maps, territory text)
 :func:`day_month`                 ``17 Oct`` / ``October``    key findings (year implied)
@@ -62,6 +64,16 @@ def day_long(d) -> str:
     """``17 October 2017``."""
     d = pd.Timestamp(d)
     return f"{d.day} {d:%B %Y}"
+
+
+def period(start, end) -> str:
+    """The period a briefing covers, from the month of its first event to its as-of day:
+    ``July 2017 to 17 November 2017``; within one month ``November 2017, up to 3 November``
+    (never "November 2017 to 3 November 2017")."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%B %Y}, up to {end.day} {end:%B}"
+    return f"{start:%B %Y} to {day_long(end)}"
 
 
 def at_precision(d, precision=1) -> str:
@@ -135,8 +147,10 @@ def claim_date(when, precision=None) -> str:
 
 
 def span_title(lo, hi) -> str:
-    """``1 Jul – 17 Nov 2017`` (the year once when both ends share it)."""
+    """``1 Jul – 17 Nov 2017`` (the year once when both ends share it); one day is ``3 Nov 2017``."""
     lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+    if lo.normalize() == hi.normalize():
+        return day(hi)
     first = f"{lo.day} {lo:%b}" if lo.year == hi.year else day(lo)
     return f"{first} – {day(hi)}"
 

@@ -242,3 +242,13 @@ def test_territory_chart_words_follow_its_bars(tmp_path):
     assert "Two shares" not in (tmp_path / "early" / "fig4_territory_figures.svg").read_text(encoding="utf-8")
     assert "(grey)" in late.caption and "subtracted" in late.caption
     assert "Two shares" in (tmp_path / "late" / "fig4_territory_figures.svg").read_text(encoding="utf-8")
+
+
+def test_period_covered_reads_naturally_within_one_month_and_across_months():
+    from briefing import words
+
+    assert words.period("2017-07-01", "2017-11-17") == "July 2017 to 17 November 2017"
+    assert words.period("2017-11-03", "2017-11-03") == "November 2017, up to 3 November"
+    assert words.period("2016-12-20", "2017-01-05") == "December 2016 to 5 January 2017"
+    assert words.span_title("2017-07-01", "2017-11-17") == "1 Jul – 17 Nov 2017"
+    assert words.span_title("2017-11-03", "2017-11-03") == "3 Nov 2017"
