@@ -740,7 +740,7 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
                      borderaxespad=0, labelspacing=0.32)
     leg._legend_box.align = "left"
     names = states.drop_duplicates("place_id").set_index("place_id")["name"]
-    lines = [f"{k}  {textwrap.shorten(str(names[pid]), 52, placeholder='…')}" for pid, k in numbers.items()]
+    lines = [f"{k}  {textwrap.shorten(str(names[pid]), 66, placeholder='…')}" for pid, k in numbers.items()]
     # The legend's extent needs only the renderer (its axes do not move): no full draw of the panels.
     top = lax.transAxes.inverted().transform(leg.get_window_extent(renderer))[0][1] - 0.025
     lax.text(0.0, top, "Zones (numbered on the maps)\n" + "\n".join(lines), transform=lax.transAxes, fontsize=5.8,
