@@ -138,6 +138,7 @@ body { display: flex; flex-direction: column; font-family: "DejaVu Sans", Arial,
   color: #222; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; padding: 0; }
 .place-label::before, .zone-label::before, .ref-city-label::before { display: none; }
 .admin1-name-icon { pointer-events: none; }
+.admin1-names-hidden .admin1-name-icon { display: none; }
 .admin1-name { font-size: 11px; font-style: italic; letter-spacing: 0.12em; line-height: 13px; text-align: center;
   color: #857a92; text-shadow: 0 0 2px #fff, 0 0 2px #fff; white-space: nowrap; }
 .ref-city-mark { width: 7px; height: 7px; border: 1.5px solid #555; background: #fff; }
@@ -285,6 +286,13 @@ class TimeSlider(MacroElement):
   });
   fit.addEventListener("click", function () { moved = false; fitFrame(); });
   if (typeof ResizeObserver !== "undefined") { new ResizeObserver(reframe).observe(map.getContainer()); }
+  // Governorate names need room: shown from zoom 7 on (on a phone the map opens at 6, where
+  // "DEIR EZ-ZOR" would sit on the town of Deir Ezzor); the boundaries are always drawn.
+  function adminNames() {
+    map.getContainer().classList.toggle("admin1-names-hidden", map.getZoom() < 7);
+  }
+  map.on("zoomend", adminNames);
+  adminNames();
   window.addEventListener("resize", reframe);
   window.addEventListener("load", reframe);
   document.addEventListener("visibilitychange", reframe);

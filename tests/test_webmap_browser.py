@@ -240,3 +240,22 @@ def test_play_and_goto(page_file, browser):
         assert abs(centre[0] - lat) < 0.5 and abs(centre[1] - lon) < 0.5, centre
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_governorate_names_show_only_where_there_is_room(page_file, browser, width):
+    """The governorate names (DEIR EZ-ZOR, ANBAR) are drawn from zoom 7 on: at a phone's opening
+    zoom they would sit on the town of Deir Ezzor. Whatever zoom the map opens at, the names follow
+    the rule, and zooming in past it shows them."""
+    path, _ = page_file
+    page, frame = _open(browser, path, width, 1)
+    try:
+        names = "Array.from(document.querySelectorAll('.admin1-name-icon')).map(e => getComputedStyle(e).display)"
+        zoom = frame.evaluate("territorySlider.map.getZoom()")
+        shown = frame.evaluate(names)
+        assert shown, "no governorate names on the web map"
+        assert all((d != "none") == (zoom >= 7) for d in shown), (width, zoom, shown)
+        frame.evaluate("territorySlider.map.setZoom(8, {animate: false})")
+        frame.wait_for_function(f"{names}.every(d => d !== 'none')", timeout=10000)
+    finally:
+        page.close()
