@@ -228,12 +228,26 @@ def visible_claims(ds, as_of) -> pd.DataFrame:
     return _memoised(ds, "visible_claims", cutoff, lambda: _visible_claims(ds, cutoff))
 
 
+def _fingerprint(df) -> tuple:
+    """What a table is now: the object, its shape and a hash of its values, so a table edited in
+    place (an analyst's ``ds.claims.loc[...] = ...`` in JupyterLab) is a new key too."""
+    if df is None:
+        return (None,)
+    try:
+        digest = int(pd.util.hash_pandas_object(df, index=True).sum())
+    except TypeError:  # a cell holds something unhashable: never reuse
+        digest = object()
+    return id(df), df.shape, tuple(df.columns), digest
+
+
 def _memoised(ds, name: str, cutoff: dt.date, compute) -> pd.DataFrame:
-    """``compute()``, once per dataset, cut-off and set of table objects (a table replaced on the
-    dataset makes a new key), handed out as a copy: every output of notebook 04 starts from the
-    visible claims and most from their comparison, which cost ~0.1 s each to build."""
+    """``compute()``, once per dataset, cut-off and content of the tables it reads (a table
+    replaced on the dataset, or edited in place, makes a new key), handed out as a copy: every
+    output of notebook 04 starts from the visible claims and most from their comparison, which
+    cost ~0.1 s each to build."""
     hasattr(ds, "places")  # read the tables first, so the key names the objects the result is made of
-    key = (cutoff, *(id(getattr(ds, t)) for t in ("claims", "evidence", "sources")), id(ds.frames.get("places")))
+    key = (cutoff, *(_fingerprint(getattr(ds, t)) for t in ("claims", "evidence", "sources")),
+           _fingerprint(ds.frames.get("places")))
     memo = ds.__dict__.setdefault("_claims_memo", {})
     if name not in memo or memo[name][0] != key:
         memo[name] = (key, compute())

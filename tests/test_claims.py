@@ -252,3 +252,20 @@ def test_period_covered_reads_naturally_within_one_month_and_across_months():
     assert words.period("2016-12-20", "2017-01-05") == "December 2016 to 5 January 2017"
     assert words.span_title("2017-07-01", "2017-11-17") == "1 Jul – 17 Nov 2017"
     assert words.span_title("2017-11-03", "2017-11-03") == "3 Nov 2017"
+
+
+def test_visible_claims_follow_a_table_edited_in_place():
+    """The visible claims are computed once per dataset and reused; a claim edited in place (as an
+    analyst might in JupyterLab) is seen at once, not the earlier result."""
+    from briefing import adapters, claims, paths
+
+    ds, p = adapters.open(data_dir=str(paths.DATA), as_of="", figures_dir="", tables=claims.TABLES)
+    cutoff = ds.resolve_as_of("")
+    first = claims.visible_claims(ds, cutoff)
+    assert claims.visible_claims(ds, cutoff).equals(first)
+    cid = first["claim_id"].iloc[0]
+    ds.claims.loc[ds.claims["claim_id"] == cid, "claimant"] = "someone else"
+    again = claims.visible_claims(ds, cutoff)
+    assert again.loc[again["claim_id"] == cid, "claimant"].iloc[0] == "someone else"
+    first.loc[:, "claimant"] = "changed by the caller"  # a caller's copy does not change the memo
+    assert (claims.visible_claims(ds, cutoff)["claimant"] != "changed by the caller").all()
