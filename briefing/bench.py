@@ -71,9 +71,9 @@ def imports_only(src: Path, dst: Path) -> None:
     nbformat.write(nb, str(dst))
 
 
-def _run(cmd: list[str]) -> tuple[float, str]:
+def _run(cmd: list[str], cwd: Path = paths.ROOT) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True, env=_child_env())
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=_child_env())
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"bench: command failed: {' '.join(cmd)}")
@@ -120,15 +120,10 @@ def pipeline_floor(notebooks: list[Path]) -> tuple[float, str]:
     target = Path(tempfile.gettempdir()) / "briefing-bench" / "pipeline-floor"
     shutil.rmtree(target, ignore_errors=True)
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
-    t0 = time.perf_counter()
-    proc = subprocess.run(["make", "--no-print-directory", "report", f"REPORT_DIR={target}"], cwd=tree,
-                          capture_output=True, text=True, env=_child_env())
-    secs = time.perf_counter() - t0
-    shutil.rmtree(tree, ignore_errors=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout + proc.stderr)
-        raise SystemExit("bench: make report of the imports-only notebooks failed")
-    return secs, proc.stdout
+    try:
+        return _run(["make", "--no-print-directory", "report", f"REPORT_DIR={target}"], cwd=tree)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
 
 
 def cold_report() -> tuple[float, str]:

@@ -224,8 +224,7 @@ def visible_claims(ds, as_of) -> pd.DataFrame:
     ``date`` (a ``datetime.date``), ``place`` (place name), ``quantity_key``, ``lo``/``hi``
     (the comparison interval, NaN when no number), ``shown`` (value as stated), ``when``.
     """
-    cutoff = as_of if isinstance(as_of, dt.date) else ds.resolve_as_of(as_of)
-    return _memoised(ds, "visible_claims", cutoff, lambda: _visible_claims(ds, cutoff))
+    return _memoised(ds, "visible_claims", as_of, lambda cutoff: _visible_claims(ds, cutoff))
 
 
 def _fingerprint(df) -> tuple:
@@ -240,17 +239,18 @@ def _fingerprint(df) -> tuple:
     return id(df), df.shape, tuple(df.columns), digest
 
 
-def _memoised(ds, name: str, cutoff: dt.date, compute) -> pd.DataFrame:
-    """``compute()``, once per dataset, cut-off and content of the tables it reads (a table
-    replaced on the dataset, or edited in place, makes a new key), handed out as a copy: every
-    output of notebook 04 starts from the visible claims and most from their comparison, which
-    cost ~0.1 s each to build."""
+def _memoised(ds, name: str, as_of, compute) -> pd.DataFrame:
+    """``compute(cutoff)`` (``as_of`` resolved to a date), once per dataset, cut-off and content
+    of the tables it reads (a table replaced on the dataset, or edited in place, makes a new key),
+    handed out as a copy: every output of notebook 04 starts from the visible claims and most from
+    their comparison, which cost ~0.1 s each to build."""
+    cutoff = as_of if isinstance(as_of, dt.date) else ds.resolve_as_of(as_of)
     hasattr(ds, "places")  # read the tables first, so the key names the objects the result is made of
     key = (cutoff, *(_fingerprint(getattr(ds, t)) for t in ("claims", "evidence", "sources")),
            _fingerprint(ds.frames.get("places")))
     memo = ds.__dict__.setdefault("_claims_memo", {})
     if name not in memo or memo[name][0] != key:
-        memo[name] = (key, compute())
+        memo[name] = (key, compute(cutoff))
     return memo[name][1].copy()
 
 
@@ -482,8 +482,7 @@ def _join(values) -> str:
 
 def compared_table_data(ctx: Context) -> pd.DataFrame:
     """Every visible claim with its group's status: the data of ``fig4_claims_compared.csv``."""
-    cutoff = ctx.as_of if isinstance(ctx.as_of, dt.date) else ctx.ds.resolve_as_of(ctx.as_of)
-    return _memoised(ctx.ds, "compared", cutoff, lambda: _compared_table_data(ctx))
+    return _memoised(ctx.ds, "compared", ctx.as_of, lambda _cutoff: _compared_table_data(ctx))
 
 
 def _compared_table_data(ctx: Context) -> pd.DataFrame:
