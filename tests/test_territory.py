@@ -58,6 +58,22 @@ def test_default_as_of_is_latest_publication(ctx):
     assert not final.loc["rawa", "is_held"]
 
 
+def test_place_states_for_several_date_lists_equals_one_call_per_list(ctx, table):
+    """The panels and the slider share their dates' places (worked out once): the same frames as
+    one :func:`place_states` call per list, steps numbered within each list."""
+    ds, as_of = ctx.ds, pd.Timestamp(ctx.detail.as_of)
+    panels = [dt.date(2017, 11, 9), dt.date(2017, 10, 17)]
+    slider = [dt.date(2017, 10, 17), dt.date(2017, 11, 3), dt.date(2017, 11, 9), dt.date(2017, 11, 17)]
+    both = T.place_states_for(ds, table, [panels, slider], as_of)
+    for dates, got in zip([panels, slider], both):
+        pd.testing.assert_frame_equal(got, T.place_states(ds, table, dates, as_of))
+        assert sorted(set(got["step"])) == list(range(len(dates)))
+        assert list(got.drop_duplicates("step")["date"]) == [d.isoformat() for d in dates]
+    # a place changes hands between the panels' dates, so the frames really differ by step
+    first = both[0].set_index(["step", "place_id"])["side"]
+    assert (first.loc[0].sort_index() != first.loc[1].sort_index()).any()
+
+
 def test_as_of_renders_that_date():
     c = open_view(T, as_of="2017-11-04")
     final = c.detail.final.set_index("place_id")
