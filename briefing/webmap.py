@@ -42,7 +42,7 @@ from pathlib import Path
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from . import paths
@@ -149,8 +149,44 @@ body { display: flex; flex-direction: column; font-family: "DejaVu Sans", Arial,
 """
 
 
+# --------------------------------------------------------------------------- our elements' scripts
+class _Script(Element):
+    """A script an element rendered, added to the page as it is."""
+
+    def __init__(self, text: str):
+        super().__init__()  # takes the next id, as the Element it replaces did (the ids stay the same)
+        self._name = "Script"
+        self.text = text
+
+    def render(self, **kwargs):
+        # what ``Element(text).render()`` returned: jinja drops one trailing newline
+        return self.text[:-1] if self.text.endswith("\n") else self.text
+
+
+class _ScriptAsText(MacroElement):
+    """A ``MacroElement`` whose rendered macros go into the page as plain text.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``, which compiles
+    that text as a new jinja template: about 0.3 ms an element (the map has some 260 popups and
+    tooltips, the bulk of its build), and text from the data that looks like jinja (``{{ … }}`` in a
+    quote) would be evaluated as such. This ``render`` is branca's, with :class:`_Script` in place of
+    that ``Element``; only our own elements use it (folium's keep theirs)."""
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("You cannot render this Element if it is not in a Figure.")
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):  # branca's order
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(_Script(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
 # --------------------------------------------------------------------------- safe popups
-class _Bind(MacroElement):
+class _Bind(_ScriptAsText):
     """Bind a popup or tooltip to the parent layer. ``markup`` is HTML the caller built
     from escaped parts; it reaches JavaScript as a JSON string (``tojson`` escapes ``<>&'``)."""
 
@@ -185,12 +221,17 @@ def popup_html(row) -> str:
     return "".join(parts)
 
 
+def _inert_braces(markup: str) -> str:
+    """HTML with its braces as character references (``{{`` is never jinja syntax then)."""
+    return markup.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _css_token(text: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", str(text).lower()).strip("-") or "x"
 
 
 # --------------------------------------------------------------------------- slider
-class TimeSlider(MacroElement):
+class TimeSlider(_ScriptAsText):
     """The date bar above the map (play button, range input, date and note), the framing of
     the map, and the hook the briefing's chronology uses to move the map.
 
@@ -460,7 +501,10 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
         forces = [f for f in force_labels if f in set(states["force"])]
         containers = {}
         for force in forces:
-            fg = folium.FeatureGroup(name=html.escape(force_labels[force]), overlay=True, control=True, show=True)
+            # the layer list's label (HTML) goes through folium's script, which branca compiles as a
+            # jinja template: braces from the data (an actor's name) go as character references
+            fg = folium.FeatureGroup(name=_inert_braces(html.escape(force_labels[force])), overlay=True, control=True,
+                                     show=True)
             fg.add_to(m)
             containers[force] = fg
         groups: list[list[tuple[str, str]]] = []
