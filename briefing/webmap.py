@@ -425,7 +425,7 @@ def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = ()
             for code, name, lat, lon in zip(polys["admin1"], polys["name"], polys["label_lat"], polys["label_lon"]):
                 if code not in admin1_named:
                     continue
-                text = "<br>".join(html.escape(w) for w in str(name).upper().split(" ", 1))
+                text = _inert_braces("<br>".join(html.escape(w) for w in str(name).upper().split(" ", 1)))
                 icon = folium.DivIcon(html=f'<div class="admin1-name">{text}</div>', icon_size=(96, 30),
                                       icon_anchor=(48, 15), class_name=f"admin1-name-icon admin1-{_css_token(code)}")
                 folium.Marker(location=[round(float(lat), 4), round(float(lon), 4)], icon=icon, interactive=False,
