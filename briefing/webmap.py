@@ -510,17 +510,20 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
         groups: list[list[tuple[str, str]]] = []
         for i, _step in enumerate(steps):
             here = states[states["step"] == i]
+            # Zones (approximate areas) first, then points on top: one sort per step (a place is
+            # once in a step, so each force's rows keep this order), rows read as records
+            ordered = here.sort_values(["zone_km", "place_id"], ascending=[False, True]).to_dict("records")
+            near = _Nearby(here)
             entry = []
             for force in forces:
-                rows = here[here["force"] == force]
-                if rows.empty:
+                rows = [row for row in ordered if row["force"] == force]
+                if not rows:
                     continue
                 sub = folium.FeatureGroup(name=f"{force} step {i}", control=False, show=(i == initial))
                 sub.add_to(containers[force])
-                # Zones (approximate areas) first, then points on top.
-                for _, row in rows.sort_values(["zone_km", "place_id"], ascending=[False, True]).iterrows():
+                for row in rows:
                     number = zone_numbers.get(row["place_id"])
-                    _place_layer(row, force_sides[force], _label_direction(row, here), number).add_to(sub)
+                    _place_layer(row, force_sides[force], _label_direction(row, near), number).add_to(sub)
                     if float(row["zone_km"]) > 0 and number is not None:
                         _zone_number(row, number).add_to(sub)
                 entry.append((force, sub.get_name()))
@@ -571,12 +574,21 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
     return "".join(out)
 
 
-def _label_direction(row, here: pd.DataFrame, near_deg: float = 0.2) -> str:
+class _Nearby:
+    """The places of one date step as arrays, for :func:`_label_direction` (read once per step)."""
+
+    def __init__(self, here: pd.DataFrame):
+        self.lat, self.lon = here["lat"].to_numpy(float), here["lon"].to_numpy(float)
+        self.point = here["zone_km"].to_numpy(float) <= 0
+        self.place_id = here["place_id"].to_numpy()
+
+
+def _label_direction(row, near: _Nearby, near_deg: float = 0.2) -> str:
     """Permanent labels go right; of two points closer than ``near_deg``, the northern one's
     label goes on top and the southern one's below, so they do not overlap."""
-    lat, lon = here["lat"].to_numpy(float), here["lon"].to_numpy(float)  # arrays: called once per place
-    close = ((here["zone_km"].to_numpy(float) <= 0) & (here["place_id"].to_numpy() != row["place_id"])
-             & (np.abs(lat - float(row["lat"])) < near_deg) & (np.abs(lon - float(row["lon"])) < near_deg))
+    lat = near.lat
+    close = (near.point & (near.place_id != row["place_id"])
+             & (np.abs(lat - float(row["lat"])) < near_deg) & (np.abs(near.lon - float(row["lon"])) < near_deg))
     if not close.any():
         return "right"
     return "top" if row["lat"] >= lat[close].max() else "bottom"
