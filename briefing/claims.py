@@ -585,7 +585,7 @@ def claims_text(ctx: Context):
         text += " No group is in tension or in conflict."
     else:
         text += " {n_flag} {be} flagged first:\n"
-        values.update(n_flag=words.counted(len(flagged), "group", words=True).capitalize(),
+        values.update(n_flag=words.sentence(words.counted(len(flagged), "group", words=True)),
                       be=words.verb(len(flagged), "is", "are"))
         for i, rec in enumerate(flagged.to_dict("records")):
             text += f"\n- **{{fq{i}}}** ({{fs{i}}}): {{fn{i}}}."

@@ -337,6 +337,30 @@ def test_counts_of_one_are_singular(one_event_build):
     assert not re.search(r"\b(?:0|1) of the 1 \w+s\b", text)
 
 
+def _sentences_opening_with_count(page: str) -> list[str]:
+    """Sentences of the prose (paragraphs, list items, captions) that open with a count in figures
+    ("24 of the 32 events …"); tables, figures' own text and the map's numbered-zone key are not
+    prose."""
+    import html as html_lib
+
+    page = re.sub(r"<(style|script|table|svg)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<ol class="map-zones".*?</ol>', " ", page, flags=re.S)
+    found = []
+    for _, block in re.findall(r"<(p|li|figcaption|dd)\b[^>]*>(.*?)</\1>", page, flags=re.S):
+        text = re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", "", block))).strip()
+        found += [s[:80] for s in re.split(r"(?<=[.!?])\s+", text) if re.match(r"\d{1,3}(?:,\d{3})* [a-z]", s)]
+    return found
+
+
+@pytest.mark.parametrize("which", ["first", "as_of_build", "one_event_build"])
+def test_no_sentence_opens_with_a_figure(which, request):
+    """News style: a count that opens a sentence is spelled out ("Twenty-four of the 32 events
+    rest …"; words.sentence), on screen and in print, whatever the data's counts."""
+    folder = request.getfixturevalue(which)
+    for page in ((folder / "briefing.html").read_text(encoding="utf-8"), _printed_html(folder)):
+        assert _sentences_opening_with_count(page) == []
+
+
 # --------------------------------------------------------------------------- the HTML
 
 def test_html_is_self_contained(first):
