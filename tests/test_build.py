@@ -503,6 +503,16 @@ def test_html_reads_on_a_phone_and_a_desktop(first):
             assert any(h[3] for h in hints), hints
             for fig_id, has_narrow, scrolls, hinted in hints:
                 assert hinted == (scrolls and not has_narrow), (fig_id, has_narrow, scrolls, hinted)
+            # the bar charts show their narrow form: one row per mark of the chart (its CSV's rows), on screen
+            import pandas as pd
+
+            for fig_id in ("fig4_displacement", "fig4_fighters", "fig4_territory_figures"):
+                shown_rows, right = phone.evaluate(
+                    "id => { const n = document.querySelector('#' + id + ' .nbars'); if (!n || !n.offsetParent) return [0, 0];"
+                    " return [n.querySelectorAll('.nb-row').length, Math.max(...Array.from(n.querySelectorAll('*'))"
+                    ".map(e => e.getBoundingClientRect().right))]; }", fig_id)
+                assert shown_rows == len(pd.read_csv(first / "figures" / f"{fig_id}.csv")) > 0, fig_id
+                assert right <= 375, (fig_id, right)
             phone.close()
             desk = browser.new_page(viewport={"width": 1280, "height": 900})
             desk.goto(html_path.as_uri())
