@@ -824,7 +824,7 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
         lines.append(f"IS lost {{l{i}_place}} ({{l{i}_date}}); the sources do not say to whom.")
     single = int((ev["n_independent"] <= 1).sum())
     of_the = words.of_the(single, len(ev), "event")
-    vals["single"], vals["rest"] = of_the[:1].upper() + of_the[1:], words.of_the_verb(single, "rests", "rest")
+    vals["single"], vals["rest"] = words.sentence(of_the), words.of_the_verb(single, "rests", "rest")
     lines.append("{single} {rest} on a single independent source "
                  "(reposts of one wire story count once).")
     bg = sel.background
@@ -880,7 +880,7 @@ class Chronology(_Heading):
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
                    "bars: events dated only to the week or month, drawn over that whole period. "
                    "Colour: the side that took control. Labels: place and event type."
-                   + (f" {words.count(int(said.sum()), 'statement')} by named people "
+                   + (f" {words.sentence(words.count(int(said.sum()), 'statement'))} by named people "
                       f"(what someone said, not what happened) {words.verb(int(said.sum()), 'is', 'are')} listed in the "
                       "table, not drawn."
                       if said.any() else ""))

@@ -585,7 +585,7 @@ def claims_text(ctx: Context):
         text += " No group is in tension or in conflict."
     else:
         text += " {n_flag} {be} flagged first:\n"
-        values.update(n_flag=words.counted(len(flagged), "group", words=True).capitalize(),
+        values.update(n_flag=words.sentence(words.counted(len(flagged), "group", words=True)),
                       be=words.verb(len(flagged), "is", "are"))
         for i, rec in enumerate(flagged.to_dict("records")):
             text += f"\n- **{{fq{i}}}** ({{fs{i}}}): {{fn{i}}}."
@@ -714,6 +714,7 @@ def displacement_chart(ctx: Context):
     fig.subplots_adjust(left=0.012, right=0.975, top=0.87, bottom=0.12)
     xmax = 400_000
     y = {"bar": 2.75, "bar (hatched, derived)": 1.85, "bar (grey, for scale)": 0.45}
+    narrow = []  # the same marks, for a phone (render.narrow_bars)
     for rec in data.to_dict("records"):
         yy, v = y[rec["element"]], rec["value"]
         full = by_id[rec["claim_id"]]
@@ -723,11 +724,14 @@ def displacement_chart(ctx: Context):
             ax.barh(yy, v, height=0.38, color="white", edgecolor=DISPLACED_COLOUR, hatch="////", linewidth=0.8)
             label, weight = "… of whom children", "normal"
             who = f"DERIVED: {rec['derivation'].split(' = ')[0].removeprefix('derived: ')} — not a separate count"
+            narrow.append(render.Bar(label, value_text, who, end=v, colour=DISPLACED_COLOUR, style="hatched", plain=True))
         elif rec["element"].startswith("bar (grey"):
             ax.barh(yy, v, height=0.38, color=CONTEXT_COLOUR)
             label = f"{label} — a different scope, for scale only"
+            narrow.append(render.Bar(label, value_text, who, end=v, colour=CONTEXT_COLOUR))
         else:
             ax.barh(yy, v, height=0.38, color=DISPLACED_COLOUR)
+            narrow.append(render.Bar(label, value_text, who, end=v, colour=DISPLACED_COLOUR))
         ax.text(0, yy + 0.27, label, fontsize=8, fontweight=weight, va="bottom", ha="left")
         ax.text(xmax * 1.06, yy + 0.27, who, fontsize=7, color=figures.MUTED, va="bottom", ha="right")
         ax.text(v + xmax * 0.01, yy, value_text, fontsize=8, fontweight="bold", va="center", ha="left")
@@ -745,7 +749,8 @@ def displacement_chart(ctx: Context):
     caption = ("Save the Children's count for the whole governorate and the children among them "
                "(derived: half of the stated total), with Deir Ezzor city's pre-war population in grey for "
                "scale. A governorate count and a city population are different scopes.")
-    return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
+    return figures.save(fig, name, data, ctx.figures_dir, caption=caption,
+                        narrow_html=render.narrow_bars(title, narrow, xmax, f"Bars to one scale: the full width is {xmax:,} people."))
 
 
 @_needs_claims(text=True)
@@ -816,19 +821,22 @@ def fighters_chart(ctx: Context):
     highs = [r["high"] if r["element"] == "range" else r["value"] for r in data.to_dict("records")]
     xmax = max(2000, math.ceil(max(highs) * 1.12 / 500) * 500)
     colour = figures.SIDE_COLOURS["islamic-state"]
+    narrow = []  # the same marks, for a phone (render.narrow_bars)
     for i, rec in enumerate(data.to_dict("records")):
         yy = n - 1 - i
         full = by_id[rec["claim_id"]]
+        who = f"{_short_claimant(rec['claimant'])}, {rec['date']} · {_sources_phrase(full)}"
         if rec["element"] == "range":
             ax.plot([rec["low"], rec["high"]], [yy, yy], color=colour, linewidth=5, solid_capstyle="butt")
             end = rec["high"]
+            narrow.append(render.Bar(full["place"], full["shown"], who, start=rec["low"], end=end, colour=colour))
         else:
             ax.plot([rec["value"]], [yy], "o", color=colour, markersize=6)
             end = rec["value"]
+            narrow.append(render.Bar(full["place"], full["shown"], who, start=end, colour=colour))
         ax.text(end + xmax * 0.015, yy, full["shown"], va="center", fontsize=8, fontweight="bold")
         ax.text(0, yy + 0.3, f"{full['place']}", fontsize=8, fontweight="bold", va="bottom",
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8})
-        who = f"{_short_claimant(rec['claimant'])}, {rec['date']} · {_sources_phrase(full)}"
         ax.text(xmax * 0.995, yy + 0.3, who, fontsize=7, color=figures.MUTED, va="bottom", ha="right",
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8})
     ax.set_xlim(0, xmax)
@@ -844,7 +852,9 @@ def fighters_chart(ctx: Context):
     ax.set_title(title, loc="left", pad=4)
     caption = ("A dot is a single stated number, a bar a stated range. "
                "They refer to different areas and dates, so they are shown side by side and never averaged or added.")
-    return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
+    scale = f"A dot is one stated number, a bar a stated range; the full width is {xmax:,} fighters."
+    return figures.save(fig, name, data, ctx.figures_dir, caption=caption,
+                        narrow_html=render.narrow_bars(title, narrow, xmax, scale))
 
 
 @_needs_claims(text=True)
@@ -982,6 +992,7 @@ def territory_chart(ctx: Context):
     height = 0.55 + 0.62 * n
     fig, ax = plt.subplots(figsize=(figures.TEXT_WIDTH_IN, height))
     fig.subplots_adjust(left=0.012, right=0.975, top=1 - 0.3 / height, bottom=0.3 / height)
+    narrow = []  # the same marks, for a phone (render.narrow_bars)
     for i, rec in enumerate(data.to_dict("records")):
         yy = n - 1 - i
         full = by_id[rec["claim_id"]]
@@ -998,6 +1009,8 @@ def territory_chart(ctx: Context):
         ax.text(0, yy + 0.24, label, fontsize=8, fontweight="bold", va="bottom")
         who = f"{_short_claimant(rec['claimant'])}, {rec['date']} · {_sources_phrase(full)}"
         ax.text(100, yy + 0.24, who, fontsize=7, color=figures.MUTED, va="bottom", ha="right")
+        narrow.append(render.Bar(label, full["shown"], who, end=v, whole=True, arrow=held,
+                                 colour=figures.SIDE_COLOURS["islamic-state"] if held else LOST_COLOUR))
     ax.set_xlim(0, 100)
     ax.set_ylim(-0.3, n - 0.15)
     ax.set_yticks([])
@@ -1016,7 +1029,10 @@ def territory_chart(ctx: Context):
         one = held if SHARE_HELD in parts else lost
         caption = (one[:1].upper() + one[1:] + ": the bar is 100% of that whole, not an area; no other share had "
                    f"been reported by {format_date(ctx.as_of)}.")
-    return figures.save(fig, name, data, ctx.figures_dir, caption=caption)
+    scale = ("Each bar is 100% of its own whole (outlined)"
+             + ("; the arrow marks a lower bound (\u201cmore than\u201d)." if SHARE_HELD in parts else "."))
+    return figures.save(fig, name, data, ctx.figures_dir, caption=caption,
+                        narrow_html=render.narrow_bars(title, narrow, 100, scale))
 
 
 @_needs_claims(text=True)

@@ -15,7 +15,7 @@ import pandas as pd
 from . import params as P
 from . import render
 from .model import Dataset
-from .words import count, counted, day, day_long, names, of_the, of_the_verb, verb
+from .words import count, counted, day, day_long, names, of_the, of_the_verb, sentence, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
@@ -245,20 +245,20 @@ def _method_values(ds, geocoded) -> dict:
     c.update(
         the_articles=("the one article" if n == 1 else f"the {counted(n, 'article', words=True)}")
         + (f" published by {day_long(ds.known_on)}" if getattr(ds, "known_on", None) else ""),
-        events_w=counted(c["n_events"], "dated event"), control_w=counted(c["n_control"], "period") + " of territorial control",
+        events_w=sentence(counted(c["n_events"], "dated event")), control_w=counted(c["n_control"], "period") + " of territorial control",
         claims_w=counted(c["n_claims"], "figure"), numbered=f"{c['n_claims_number']} with a number",
         places_w=counted(c["n_places"], "place"), actors_w=counted(c["n_actors"], "actor"),
         quotes_w=f"{c['n_quotes']:,}",
         years_sentence=(f"; year-only background dates ({', '.join(str(y) for y in years)}) are stored the same way, "
                         "as ACLED has no coarser code." if years else "."),
-        undated_sentence=(f"{counted(c['n_undated'], 'event')} the articles do not date {'is' if c['n_undated'] == 1 else 'are'} "
+        undated_sentence=(sentence(f"{counted(c['n_undated'], 'event')} the articles do not date {'is' if c['n_undated'] == 1 else 'are'} "
                           "dated by rule: a statement with no date of its own is dated to the first day of the week "
-                          "that ends with its report, with precision 2, so its bar never runs past the report."
+                          "that ends with its report, with precision 2, so its bar never runs past the report.")
                           if c["n_undated"] else ""),
         groups_sentence=(f"The {counted(n, 'article', words=True)} form "
                          f"{counted(c['n_wire_groups'], 'such group', 'such groups', words=True)}."
                          if n > 1 else "With one article there is nothing to group."),
-        control_sentence=(f"{counted(c['n_control_dated'], 'period')} start or end with a dated event in the data; "
+        control_sentence=sentence(f"{counted(c['n_control_dated'], 'period')} start or end with a dated event in the data; "
                           f"{c['n_control_reported']} are only reported as held, with no start or end."
                           if c["n_control_reported"] else
                           f"each of the {c['n_control']} starts or ends with a dated event in the data."),
@@ -285,12 +285,12 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
     agencies = "; ".join(f"{counted(k, 'article', words=True)} {verb(k, 'names', 'name')} {esc(a)} as the agency"
                          for a, k in c["agencies"].items())
     reposts = n - c["n_wire_groups"]
-    sources_sentence = (f"{counted(n, 'article', words=True).capitalize()}"
+    sources_sentence = (f"{sentence(counted(n, 'article', words=True))}"
                         + (f"; {agencies} (a byline or a photo credit)" if agencies else "")
                         + (f"; {counted(reposts, 'article', words=True)} {'is a repost' if reposts == 1 else 'are reposts'} "
                            "of another's story" if reposts > 0 else "") + ".")
     single = of_the(c["n_single"], c["n_records"], "record")
-    single_sentence = (f"{single[:1].upper() + single[1:]} {of_the_verb(c['n_single'], 'rests', 'rest')} on a single "
+    single_sentence = (f"{sentence(single)} {of_the_verb(c['n_single'], 'rests', 'rest')} on a single "
                        "independent report."
                        if c["n_records"] else "")
     parts = []
@@ -306,9 +306,9 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
         parts.append(f"{c['n_claims_derived']} {verb(c['n_claims_derived'], 'is', 'are')} derived here from a "
                      "stated number, and marked so")
     claims_sentence = ("; ".join(parts) + ".") if parts else "No figure had been reported."
-    claims_sentence = claims_sentence[:1].upper() + claims_sentence[1:]
+    claims_sentence = sentence(claims_sentence)
     k = c["n_inferred_dates"]
-    inferred_line = (f"- **Inferred dates.** {counted(k, 'article', words=True).capitalize()} {verb(k, 'prints', 'print')} "
+    inferred_line = (f"- **Inferred dates.** {sentence(counted(k, 'article', words=True))} {verb(k, 'prints', 'print')} "
                      f"no date; {'its publication date is' if k == 1 else 'their publication dates are'} inferred from "
                      "the events reported, as the earliest possible date (see the sources table).\n" if k else "")
     last = ds.sources["published"].max().date()

@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__, paths, render
 from . import params as P
 from .model import Dataset, attribution, control_table, corroboration, state_on, wire_group
-from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names, period, verb
+from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names, period, sentence, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence")
@@ -137,7 +137,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         upto = ev[ev["date"].dt.date <= as_of]
         by_country = upto["country"].astype(object).value_counts()
         where = ", ".join(f"{int(n):,} in {esc(COUNTRY_NAMES.get(c, c))}" for c, n in by_country.items())
-        bullets.append(f"**{count(len(upto), 'event')} up to {day_long(as_of)}**" + (f": {where}" if where else "")
+        bullets.append(f"**{sentence(count(len(upto), 'event'))} up to {day_long(as_of)}**" + (f": {where}" if where else "")
                        + f"; {int(upto['fatalities'].sum()):,} fatalities reported (the source's counts).")
     if not ds.has_transfers:
         bullets.append("**No changes of territorial control**: the source records none, so nothing is said "
@@ -173,14 +173,14 @@ def key_findings(ds: Dataset, as_of: dt.date):
     if stale is not None and len(stale):
         lo, hi = stale["last_reported"].min(), stale["last_reported"].max()
         when = day_month(lo) if lo == hi else f"{day_month(lo)}–{day_month(hi)}"
-        bullets.append(f"**{counted(len(stale), 'more place', 'more places').capitalize()} held by IS "
+        bullets.append(f"**{sentence(counted(len(stale), 'more place', 'more places'))} held by IS "
                        f"{'was' if len(stale) == 1 else 'were'} last reported earlier** ({when}), with no later "
                        "report.")
     if ds.has_quotes:
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())
         n_art, n_ind = len(ds.sources), len(set(ds.sources["wire_group"]))
-        bullets.append(f"**Thin sourcing.** {counted(n_art, 'article', words=True).capitalize()} published by {day_long(as_of)}, "
+        bullets.append(f"**Thin sourcing.** {sentence(counted(n_art, 'article', words=True))} published by {day_long(as_of)}, "
                        f"{counted(n_ind, 'independent report')}; {single} of {counted(len(corr), 'fact')} "
                        f"{verb(single, 'rests', 'rest')} on a single independent report.")
     text = "\n".join(f"- {b}" for b in bullets)
