@@ -119,6 +119,20 @@ def test_every_figure_has_its_data_beside_it(first):
         assert (figs / f"{stem}.svg").is_file() and (figs / f"{stem}.csv").is_file(), stem
 
 
+def test_no_published_csv_carries_an_area(first):
+    """The Limitations say the briefing computes no area: no CSV it publishes (figures and tables,
+    each embedded in the HTML as "Data behind …") has an area column (the shrinking chart's CSV
+    had three km² "area proxy" columns)."""
+    import csv
+
+    csvs = sorted((first / "figures").glob("*.csv"))
+    assert len(csvs) >= 6
+    for f in csvs:
+        header = next(csv.reader(f.read_text(encoding="utf-8").splitlines()))
+        bad = [c for c in header if re.search(r"area|km2|km²|sq_?km", c, re.I)]
+        assert not bad, (f.name, bad)
+
+
 # --------------------------------------------------------------------------- the PDF
 
 def test_pdf_is_a4_short_embedded_and_codeless(first):
