@@ -381,7 +381,10 @@ def narrow_timeline(events: pd.DataFrame) -> str:
     """The timeline's form for a phone: one line per event, newest last, grouped by month, with
     the same marks as the figure (filled dot in the taker's colour, hollow dot for a loss whose
     taker is not named, grey for no change of control). Every value is escaped."""
-    out, month = [], None
+    # the caption below describes the wide chart (tap to enlarge it): say how this list reads
+    out = ['<p class="nb-scale">One line per event, oldest first. Dot in the taker\u2019s colour: control '
+           'changed hands; hollow dot: lost by IS, taker not named; small grey dot: no change of control.</p>']
+    month = None
     for e in events.itertuples(index=False):
         m = f"{pd.Timestamp(e.date):%B %Y}"
         if m != month:
@@ -880,7 +883,7 @@ class Chronology(_Heading):
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
                    "bars: events dated only to the week or month, drawn over that whole period. "
                    "Colour: the side that took control. Labels: place and event type."
-                   + (f" {words.sentence(words.count(int(said.sum()), 'statement'))} by named people "
+                   + (f" {words.sentence(words.count(int(said.sum()), 'statement'))} by named claimants "
                       f"(what someone said, not what happened) {words.verb(int(said.sum()), 'is', 'are')} listed in the "
                       "table, not drawn."
                       if said.any() else ""))

@@ -88,6 +88,14 @@ def still_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.Data
     return held.sort_values("place_id")[["place_id", "place", "kind", "controller", "extent"]]
 
 
+def table_main_is_actor(ds, table: pd.DataFrame | None = None):
+    """The actor holding most of the IS side's control periods: the group itself, as against an
+    affiliate (``None`` when the side holds nothing)."""
+    c = control_table(ds, coordinates=False) if table is None else table
+    own = c.loc[c["side"].eq(IS_SIDE), "controller"].astype(object).dropna()
+    return own.value_counts().index[0] if len(own) else None
+
+
 def last_reported_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Places IS (or its affiliate) held at their last report, which is older than ``as_of``
     and which no later report confirms (:func:`briefing.model.state_on`, "last-reported")."""
@@ -166,7 +174,11 @@ def key_findings(ds: Dataset, as_of: dt.date):
         towns = [esc(p) for p, k in zip(held["place"], held["kind"]) if k in TOWN_KINDS]
         tail = (f" They include the town{'s' if len(towns) > 1 else ''} of {names(towns)}." if towns
                 else f" None of them is a town; {who} give no area for any of them.")
-        bullets.append(f"**On {day_long(as_of)} {who} still place IS or its affiliate in "
+        # "or its affiliate" only when a place is held by another IS-side actor than the one that
+        # holds most IS-side periods in the data (the group itself)
+        main = table_main_is_actor(ds, table)
+        group = "IS or its affiliate" if held["controller"].astype(object).ne(main).any() else "IS"
+        bullets.append(f"**On {day_long(as_of)} {who} still place {group} in "
                        f"{counted(len(held), 'area')}**: " + "; ".join(f"{esc(p)} ({EXTENT_WORDS.get(x, esc(x))})"
                                                for p, x in zip(held["place"], held["extent"])) + "." + tail)
     stale = last_reported_held(ds, as_of, table) if ds.has_transfers and ds.has_publication_dates else None
@@ -180,8 +192,13 @@ def key_findings(ds: Dataset, as_of: dt.date):
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())
         n_art, n_ind = len(ds.sources), len(set(ds.sources["wire_group"]))
+        agencies = ds.sources["agency"].astype(object).where(ds.sources["agency"].notna(), "") if "agency" in ds.sources else None
+        named = agencies[agencies.str.strip() != ""].value_counts() if agencies is not None else pd.Series(dtype=int)
+        shared = " and ".join(f"{counted(k, 'article', words=True)} name {esc(a)}" for a, k in named.items() if k > 1)
         bullets.append(f"**Thin sourcing.** {sentence(counted(n_art, 'article', words=True))} published by {day_long(as_of)}, "
-                       f"{counted(n_ind, 'independent report')}; {single} of {counted(len(corr), 'fact')} "
-                       f"{verb(single, 'rests', 'rest')} on a single independent report.")
+                       f"{counted(n_ind, 'independent report')} once reposts are counted with their original"
+                       + (f" (and {shared} as the agency, so fewer newsrooms may stand behind them)" if shared else "")
+                       + f"; {single} of {counted(len(corr), 'fact')} {verb(single, 'rests', 'rest')} on a single "
+                       "independent report.")
     text = "\n".join(f"- {b}" for b in bullets)
     return render._Output({"text/markdown": text, "text/plain": text})
