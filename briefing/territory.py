@@ -456,11 +456,11 @@ class TerritoryView:
         # counts in words (words.of_the / count / verb): "none of the 5 main towns", "1 place", "1 of them was"
         template = (
             "On **{as_of}**, the data show IS {holding} **{held}** it held on {start}{towns_left}. {changes_text}\n\n"
-            + ("Beyond the towns, {who} still report IS (or its affiliate) in **{n_holdouts}**: {holdouts}. "
+            + ("Beyond the towns, {who} still report {is_held_by} in **{n_holdouts}**: {holdouts}. "
                "{stale}Their extent is never given, so the maps draw them as zones around the point the geocoder "
                "assigns (see the figure captions)." if len(holdouts) else
-               "Beyond the towns, {who} report IS (or its affiliate) in no other place.")
-            + ("\n\nAnother **{n_unreported}** {was_were} last reported as held by IS (or its affiliate) before that "
+               "Beyond the towns, {who} report IS in no other place.")
+            + ("\n\nAnother **{n_unreported}** {was_were} last reported as held by {is_unreported_by} before that "
                "date, and no later article mentions {them}, so {who} do not say who held {them} on {as_of} (the "
                "chart below counts {them} apart, as \u201cno longer reported\u201d, not as losses): {unreported}."
                if len(unreported) else "")
@@ -486,6 +486,7 @@ class TerritoryView:
                    f"no end is reported. " if n_stale else ""),
             n_unreported=words.count(len(unreported), "place"), was_were=words.verb(len(unreported), "was", "were"),
             them="it" if len(unreported) == 1 else "them", unreported="; ".join(by_report),
+            is_held_by=_is_or_affiliate(t.table, holdouts), is_unreported_by=_is_or_affiliate(t.table, unreported),
         )
 
 
@@ -799,6 +800,14 @@ def _events_map_impl(view) -> object:
 
 
 TerritoryView._events_map = _events_map_impl
+
+
+def _is_or_affiliate(table: pd.DataFrame, rows: pd.DataFrame) -> str:
+    """"IS or its affiliate" when one of ``rows`` is held by another IS-side actor than the one holding
+    most IS-side periods in the data (the group itself), else "IS"."""
+    own = table.loc[table["side"].eq(IS_SIDE), "controller"].astype(object).dropna()
+    main = own.value_counts().index[0] if len(own) else None
+    return "IS (or its affiliate)" if rows["controller"].astype(object).ne(main).any() else "IS"
 
 
 def _nothing():
