@@ -48,6 +48,7 @@ import pandas as pd
 
 from . import figures, render, words
 from . import params as P
+from .model import control_table
 from .words import claim_date as format_date
 
 # --------------------------------------------------------------------------------------------
@@ -948,6 +949,37 @@ def _caveat(rec) -> str:
     return "; ".join(notes)
 
 
+TOWN_KINDS = ("city", "town")
+
+
+def towns_check(ds, rec) -> str:
+    """For a count of towns held in a country ("just a single town"): the towns the articles'
+    control periods show the IS side holding there on the claim's day, or losing that day. When
+    their number differs from the claim, a caveat naming them (plain text; escape before use);
+    else ``""``. The claim is shown as stated either way."""
+    if _text(rec.get("unit")) not in ("town", "towns") or rec.get("lo") != rec.get("hi") or math.isnan(rec.get("lo", math.nan)):
+        return ""
+    places, control = getattr(ds, "places", None), getattr(ds, "control", None)
+    if places is None or control is None or not len(control):
+        return ""
+    where = places[places["place_id"] == _text(rec.get("place_id"))]
+    if not len(where) or _text(where["kind"].iloc[0]).lower() != "country":
+        return ""
+    towns = places[places["kind"].isin(TOWN_KINDS) & places["country"].astype(object).eq(where["country"].iloc[0])]
+    day = pd.Timestamp(rec["as_of"]).normalize()
+    c = control_table(ds, coordinates=False)
+    c = c[c["place_id"].isin(towns["place_id"]) & c["side"].eq(words.IS_SIDE)
+          & (c["start"].isna() | (c["start"] <= day)) & (c["end"].isna() | (c["end"] >= day))]
+    names = {}
+    for r in c.sort_values("name", kind="stable").itertuples(index=False):
+        names[r.name] = " (lost that day)" if pd.notna(r.end) and r.end == day else ""
+    if len(names) == int(rec["lo"]):
+        return ""
+    listed = words.names([f"{n}{x}" for n, x in names.items()]) if names else "none"
+    return (f"the articles' control data show the IS side in {words.count(len(names), 'town')} of "
+            f"{rec['place']} that day: {listed}")
+
+
 def territory_rows(ctx: Context) -> list[dict]:
     claims = visible_claims(ctx.ds, ctx.as_of)
     rows = []
@@ -962,7 +994,8 @@ def territory_table(ctx: Context):
     sources and a caveat (press comparison, lower bound, derived …). Its data, with claim ids
     and quotes, is written as ``fig4_territory_figures_table.csv``."""
     rows = territory_rows(ctx)
-    data = pd.DataFrame([_trace(r, "table row", r["quantity"]) | {"caveat": _caveat(r)} for r in rows],
+    caveats = ["; ".join(x for x in (_caveat(r), towns_check(ctx.ds, r)) if x) for r in rows]
+    data = pd.DataFrame([_trace(r, "table row", r["quantity"]) | {"caveat": c} for r, c in zip(rows, caveats)],
                         columns=TRACE_COLUMNS + ["caveat"])
     if not rows:
         figures.write_csv(data, Path(ctx.figures_dir) / "fig4_territory_figures_table.csv")
@@ -974,7 +1007,7 @@ def territory_table(ctx: Context):
         "Claimant": [_short_claimant(r["claimant"]) for r in rows],
         "Date": [r["when"] for r in rows],
         "Sources": [", ".join(r["sources"]) for r in rows],
-        "Caveat": [_caveat(r) for r in rows],
+        "Caveat": caveats,
     })
     return figures.table(view, "fig4_territory_figures_table", ctx.figures_dir, data=data,
                          caption=f"Territorial figures reported by {format_date(ctx.as_of)}")

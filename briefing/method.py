@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import params as P
 from . import render
-from .model import Dataset
+from .model import Dataset, is_undated
 from .sources import THRESHOLD as SOURCES_THRESHOLD
 from .words import count, counted, day, day_long, names, of_the, of_the_verb, sentence, verb
 
@@ -122,11 +122,6 @@ def _is_derived(derivation) -> bool:
     return isinstance(derivation, str) and derivation.lower().startswith("derived")
 
 
-def _undated(basis) -> bool:
-    """An event the articles do not date: its ``date_basis`` says so (dated by rule)."""
-    return isinstance(basis, str) and basis.lower().startswith(("not dated", "undated"))
-
-
 def _year_only(basis) -> bool:
     return isinstance(basis, str) and basis.lower().startswith("year only")
 
@@ -146,7 +141,7 @@ def counts(ds, geocoded: pd.DataFrame | None = None) -> dict:
     agency = src["agency"].astype(object)
     out = {
         "n_events": len(ev),
-        "n_undated": int(ev["date_basis"].map(_undated).sum()),
+        "n_undated": int(ev["date_basis"].map(is_undated).sum()),
         "years_only": sorted({d.year for d, b in zip(ev["date"], ev["date_basis"]) if _year_only(b)}),
         "n_places": len(ds.places),
         "n_actors": len(ds.actors),

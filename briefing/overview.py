@@ -77,7 +77,12 @@ def losses(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFram
         nxt.rename(columns={"start": "end", "controller_name": "taken_by"}), on=["place_id", "end"], how="left")
     out = out.rename(columns={"name": "place", "end_precision": "precision"})
     out["taken_by"] = out["taken_by"].fillna("")
-    return out[["place_id", "place", "kind", "end", "precision", "taken_by", "end_event_id"]].reset_index(drop=True)
+    # the IS period's holder is itself not reported (``not_reported`` "controller: …"): the data
+    # infer it from the capture ("seizing", "regained"), and the key findings say so
+    nr = out["not_reported"].astype(object).fillna("") if "not_reported" in out else pd.Series("", index=out.index)
+    out["hold_inferred"] = [any(part.strip().lower().startswith("controller:") for part in str(v).split("|")) for v in nr]
+    return out[["place_id", "place", "kind", "end", "precision", "taken_by", "end_event_id",
+                "hold_inferred"]].reset_index(drop=True)
 
 
 def still_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -157,6 +162,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         says = claimed_by(ds)
         items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
                  + (f"taken by {esc(r.taken_by)}" if r.taken_by else "taker not named")
+                 + ("; IS's hold inferred" if r.hold_inferred else "")
                  + "".join(f"; {esc(p)}" for p in says.get(r.end_event_id, [])[:1]) + ")"  # the first claimant
                  for r in lost.itertuples()]
         bullets.append(f"**Between {ds.window:%B %Y} and {day_long(as_of)} IS lost {counted(len(lost), 'place')} "

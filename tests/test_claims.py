@@ -285,3 +285,16 @@ def test_visible_claims_follow_a_table_edited_in_place():
     assert again.loc[again["claim_id"] == cid, "claimant"].iloc[0] == "someone else"
     first.loc[:, "claimant"] = "changed by the caller"  # a caller's copy does not change the memo
     assert (claims.visible_claims(ds, cutoff)["claimant"] != "changed by the caller").all()
+
+
+def test_a_count_of_towns_held_is_checked_against_the_control_data(ds):
+    """s002's "just a single town" in Iraq on 3 Nov: the control periods show Al-Qaim (lost that
+    day) and Rawa (held until 17 Nov), so the territory table's caveat names both; a claim of 2
+    towns would need no caveat."""
+    def caveat(d):
+        recs = {r["claim_id"]: r for r in C.visible_claims(d, dt.date(2017, 11, 17)).to_dict("records")}
+        return C.towns_check(d, recs["cl-iraq-towns-held"])
+
+    assert caveat(ds) == ("the articles' control data show the IS side in 2 towns of Iraq that day: "
+                          "Al-Qaim (lost that day) and Rawa")
+    assert caveat(with_claims(ds, [], [], set={("cl-iraq-towns-held", "value"): 2.0})) == ""
