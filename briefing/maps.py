@@ -774,7 +774,7 @@ def shrinking_chart(series: pd.DataFrame, panels: list):
     places instead of leaving the chart as a drop; the top of the band falls only on reported
     losses. The key gives each mark's value on the last day."""
     figures.use_style()
-    fig, ax = plt.subplots(figsize=(figures.TEXT_WIDTH_IN, 2.3), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(figures.TEXT_WIDTH_IN, 2.1), constrained_layout=True)
     blk = figures.SIDE_COLOURS[IS_SIDE]
     # the last day gets its width: each value holds until the next day (step "post")
     last_day = pd.Timestamp(series["date"].iloc[-1])

@@ -397,9 +397,8 @@ HEADINGS = {
 
 
 #: Added to the shrinking chart's lead when the chart draws the "no longer reported" band.
-SHRINK_BAND_LEAD = (" A place counts as held up to its latest report. When no later article mentions it, it is "
-                    "not counted as lost: it moves to a band of its own, \u201cno longer reported\u201d, whose "
-                    "status is unknown.")
+SHRINK_BAND_LEAD = (" A place counts as held up to its latest report; when no later article mentions it, it "
+                    "moves to a band of its own, \u201cno longer reported\u201d: status unknown, not lost.")
 
 
 @dataclass
@@ -502,16 +501,12 @@ class TerritoryView:
         stale = _drops_unreported(t.series)
         unreported = bool(t.series["no_longer_reported_places"].any())
         caption = (
-            "Places the articles report as held by IS, day by day: main towns (cities and towns in the data, solid "
-            "line), each named on the day of its reported loss"
-            + (" (\u201cno longer reported\u201d: still IS-held in the last article to mention it; it moves to the "
-               "hatched band)" if stale else "")
-            + ", and all places (dashed line; the grey area between the lines is the places other than towns). "
-            + ("Hatched band, above the dashed line: places whose latest report had IS holding them and that no "
-               "later article mentions. A place counts as held up to its latest report; after that its status is "
-               "unknown, so it is counted here, not as a loss, and the band's top falls only when an article "
-               "reports a loss. " if unreported else "")
-            + "Counts, not area: the articles give no front lines or areas."
+            "Main towns (solid; each named on the day of its reported loss"
+            + (", or \u201cno longer reported\u201d when it only leaves the reports" if stale else "")
+            + ") and all places (dashed; grey between the lines: places other than towns) that the articles report "
+            "as IS-held, day by day; counts, not area."
+            + (" Hatched: places no article mentions after a report that had IS holding them: status unknown, not "
+               "lost (the band\u2019s top falls only on a reported loss)." if unreported else "")
         )
         return figures.save(fig, "fig3_shrinking", t.series, self.p.figures_dir, caption=caption)
 

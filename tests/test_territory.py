@@ -164,7 +164,7 @@ def test_territory_text_names_held_and_unreported_places_apart(ctx):
     assert not early.detail.series["no_longer_reported_places"].any()
     assert "no longer reported" not in early.heading("shrinking").bundle["text/markdown"]
     assert "Another " not in early.narrative().bundle["text/markdown"]
-    assert "Hatched band" not in early.figure_shrinking().caption
+    assert "Hatched" not in early.figure_shrinking().caption
 
 
 def test_series_and_text_follow_the_one_rule_every_day(ctx):
@@ -286,11 +286,11 @@ def test_a_town_no_longer_reported_is_not_called_lost(tmp_path):
     svg = (tmp_path / "early" / "fig3_shrinking.svg").read_text(encoding="utf-8")
     assert "Rawa: no longer reported" in svg and "Rawa lost" not in svg
     assert "Rawa" in s.loc["2017-11-04", "no_longer_reported_names"]
-    assert "no longer reported" in out.caption and "Hatched band" in out.caption
+    assert "no longer reported" in out.caption and "Hatched:" in out.caption
     late = open_view(T, figures_dir=tmp_path / "late")
     assert not T._drops_unreported(late.detail.series)
     late_out = late.figure_shrinking()
-    assert "no longer reported\u201d: still IS-held" not in late_out.caption
+    assert "when it only leaves the reports" not in late_out.caption
     assert "Rawa lost" in (tmp_path / "late" / "fig3_shrinking.svg").read_text(encoding="utf-8")
 
 
