@@ -153,3 +153,24 @@ def test_gazetteer_is_split_once_and_reused(tmp_path, monkeypatch):
 ])
 def test_schedule_keeps_notebooks_and_build_modules_whole(nodeid, scope):
     assert xdist_groups.scope_of(nodeid) == scope
+
+
+def test_schedule_starts_the_long_units_first_longest_first():
+    """xdist hands out units in queue order: the long ones go first (a long unit handed out last
+    would leave the other worker idle at the end); the short ones keep xdist's order."""
+    queue = ["tests/test_hostile.py", "tests/test_a.py::test_x", "notebooks/03_territory.ipynb", "tests/test_build.py",
+             "tests/test_b.py::test_y", "tests/test_robustness.py"]
+    ordered = xdist_groups.heaviest_first(queue)
+    assert ordered == ["tests/test_robustness.py", "tests/test_build.py", "notebooks/03_territory.ipynb",
+                       "tests/test_hostile.py", "tests/test_a.py::test_x", "tests/test_b.py::test_y"]
+
+
+def test_schedule_names_only_units_that_exist():
+    """A renamed module or test must not silently drop out of the long units' list."""
+    for scope in xdist_groups.HEAVY:
+        path, _, name = scope.partition("::")
+        assert (paths.ROOT / path).is_file(), scope
+        assert xdist_groups.scope_of(scope) == scope, f"{scope} is not a unit of the schedule"
+        if name:
+            assert re.search(rf"^def {re.escape(name)}\(", (paths.ROOT / path).read_text(encoding="utf-8"), re.M), scope
+
