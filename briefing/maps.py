@@ -98,13 +98,18 @@ def place_labels(ax, items: list[dict], obstacles: list[Bbox], renderer, fontsiz
         avoid = placed + list(item.get("avoid", ()))
         anchors = item.get("anchors") or [(item["x"], item["y"])]
         shifts = ax.transData.transform(anchors) - ax.transData.transform(anchors[0])
+        # one text per label, moved from offset to offset (making a new text for each of the dozen
+        # offsets cost more than measuring it); measured once per offset, and at the other anchors
+        # its box is only moved
+        t = ax.annotate(item["text"], anchors[0], xytext=(0, 0), textcoords="offset points",
+                        fontsize=item.get("size", fontsize), color=item.get("color", figures.INK),
+                        fontweight=item.get("weight", "normal"), fontstyle=item.get("style", "normal"),
+                        annotation_clip=False, zorder=item.get("zorder", 20),
+                        path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
         for dx, dy, ha, va in item.get("candidates", _CANDIDATES):
-            # one text per offset, measured once; at the other anchors its box is only moved
-            t = ax.annotate(item["text"], anchors[0], xytext=(dx, dy), textcoords="offset points",
-                            ha=ha, va=va, fontsize=item.get("size", fontsize), color=item.get("color", figures.INK),
-                            fontweight=item.get("weight", "normal"), fontstyle=item.get("style", "normal"),
-                            annotation_clip=False, zorder=item.get("zorder", 20),
-                            path_effects=[pe.withStroke(linewidth=1.6, foreground="white")])
+            t.xyann = (dx, dy)
+            t.set_horizontalalignment(ha)
+            t.set_verticalalignment(va)
             box0 = t.get_window_extent(renderer).expanded(1.04, 1.1)
             for anchor, (sx, sy) in zip(anchors, shifts):
                 box = box0.translated(sx, sy)
@@ -119,8 +124,8 @@ def place_labels(ax, items: list[dict], obstacles: list[Bbox], renderer, fontsiz
                     break
             if ok:
                 break
-            t.remove()
         if not ok:
+            t.remove()
             dropped.append(item["text"])
     return dropped
 
@@ -531,38 +536,43 @@ def _draw_places(ax, here: pd.DataFrame, numbers: dict, renderer, *, labelled=No
                  size: float = 1.0) -> tuple[list, list[dict]]:
     """Zones and dots of one panel (or inset); returns (obstacle boxes, label items) for the
     places in ``labelled`` (all when None)."""
+    # only the columns drawn here: sorting and reading the popups' long texts cost more than the drawing
+    here = here[[c for c in ("place_id", "name", "x", "y", "zone_km", "is_held", "side", "force", "controller")
+                 if c in here.columns]]
     zones = here[here["zone_km"] > 0].sort_values(["zone_km", "place_id"], ascending=[False, True])
     points = here[here["zone_km"] <= 0].sort_values(["is_held", "place_id"])
-    for _, z in zones.iterrows():  # in the inset (size > 1) a zone fills most of the frame: lighter
+    for z in zones.to_dict("records"):  # in the inset (size > 1) a zone fills most of the frame: lighter
         stale = z.get("force") == "last-reported"  # past its last report: dotted rim, no hatching
-        ax.add_patch(Circle((z.x, z.y), z.zone_km * 1000, facecolor="none", edgecolor=colour(z),
-                            hatch=None if stale else ("//////" if size == 1.0 else "///"),
-                            linestyle=(0, (1, 1.5)) if stale else "-",
-                            linewidth=0.9 if stale else 0.6, zorder=6, alpha=0.9 if size == 1.0 else 0.5))
-    for _, p in points.iterrows():
+        # add_artist, not add_patch: the panel's extent is fixed, and add_patch would work out each
+        # circle's Bézier extrema for autoscaling that never happens (about 1 ms a circle)
+        ax.add_artist(Circle((z["x"], z["y"]), z["zone_km"] * 1000, facecolor="none", edgecolor=colour(z),
+                             hatch=None if stale else ("//////" if size == 1.0 else "///"),
+                             linestyle=(0, (1, 1.5)) if stale else "-",
+                             linewidth=0.9 if stale else 0.6, zorder=6, alpha=0.9 if size == 1.0 else 0.5))
+    point_rows = points.to_dict("records")
+    for p in point_rows:
         if p.get("force") == "last-reported":  # a ring in the last holder's colour, not a held dot
-            ax.plot(p.x, p.y, marker="o", ms=3.8 * size, mfc="white", mec=colour(p), mew=1.3, zorder=10,
+            ax.plot(p["x"], p["y"], marker="o", ms=3.8 * size, mfc="white", mec=colour(p), mew=1.3, zorder=10,
                     linestyle="none")
         else:
-            ax.plot(p.x, p.y, marker="o", ms=4.2 * size, mfc=colour(p), mec="white", mew=0.6, zorder=10,
+            ax.plot(p["x"], p["y"], marker="o", ms=4.2 * size, mfc=colour(p), mec="white", mew=0.6, zorder=10,
                     linestyle="none")
     ax.apply_aspect()  # fixes the axes box so transData is final (no full redraw needed)
     boxes = list(obstacles)
-    for _, p in points.iterrows():
-        cx, cy = ax.transData.transform((p.x, p.y))
-        r = 3 * size
+    r = 3 * size
+    for cx, cy in ax.transData.transform([(p["x"], p["y"]) for p in point_rows]).reshape(-1, 2):
         boxes.append(Bbox.from_extents(cx - r, cy - r, cx + r, cy + r))
     keep = (lambda pid: True) if labelled is None else (lambda pid: pid in labelled)
     items = []
     # priority: IS-held points, other main towns, zone numbers
-    for _, p in points.sort_values(["is_held", "name"], ascending=[False, True]).iterrows():
-        if keep(p.place_id):
-            items.append({"x": p.x, "y": p.y, "text": p["name"], "weight": "bold" if p["is_held"] else "normal",
+    for p in points.sort_values(["is_held", "name"], ascending=[False, True]).to_dict("records"):
+        if keep(p["place_id"]):
+            items.append({"x": p["x"], "y": p["y"], "text": p["name"], "weight": "bold" if p["is_held"] else "normal",
                           "size": 6.5})
-    for _, z in zones.sort_values(["is_held", "place_id"], ascending=[False, True]).iterrows():
-        if keep(z.place_id):
-            off = z.zone_km * 700 if size == 1.0 else 0.0
-            items.append({"x": z.x + off, "y": z.y + off, "text": str(numbers[z.place_id]),
+    for z in zones.sort_values(["is_held", "place_id"], ascending=[False, True]).to_dict("records"):
+        if keep(z["place_id"]):
+            off = z["zone_km"] * 700 if size == 1.0 else 0.0
+            items.append({"x": z["x"] + off, "y": z["y"] + off, "text": str(numbers[z["place_id"]]),
                           "size": 6, "weight": "bold", "color": colour(z) if z["side"] == IS_SIDE else "#555555"})
     return boxes, items
 

@@ -18,6 +18,7 @@ determinism are handled once:
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +143,55 @@ def markdown(template: str, **values) -> _Output:
     """Markdown with ``{name}`` placeholders filled by HTML-escaped values."""
     text = template.format(**{k: esc(v) for k, v in values.items()})
     return _Output({"text/markdown": text, "text/plain": text})
+
+
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One mark of a bar chart's narrow form (:func:`narrow_bars`). ``label``, ``text`` and
+    ``note`` are data (escaped when drawn); positions are in the chart's own units."""
+
+    label: str            # what the mark is ("Fled the recent fighting in Deir Ezzor governorate")
+    text: str             # the value as stated ("est. 350,000")
+    note: str = ""        # who says so, when, sources
+    start: float = 0.0    # where the mark starts
+    end: float | None = None  # where it ends; None draws a dot at ``start``
+    colour: str = "#1a1a1a"   # a palette colour, ``#rrggbb``
+    style: str = "solid"      # solid | hatched (a derived number) | outline
+    whole: bool = False       # outline the track: the bar is a share of a 100 % whole
+    arrow: bool = False       # a lower bound: an arrowhead continues past the end
+    plain: bool = False       # the label in regular weight (a part of the mark above it)
+
+
+def narrow_bars(title: str, bars: list[Bar], xmax: float, scale: str) -> str:
+    """A bar chart's form for a phone: one block per mark (label, the mark drawn in CSS to the
+    chart's own scale, then the value and who says so), so nothing is cut off at 375 px and the
+    words wrap instead of shrinking. ``title`` is the chart's own title (the image that carries
+    it is not shown); ``scale`` says what the full width is ("Full width: 400,000 people"). Every
+    text is escaped; colours must be ``#rrggbb`` (they come from the palette)."""
+    if xmax <= 0:
+        raise ValueError(f"narrow_bars: xmax must be positive, not {xmax}")
+
+    def pct(x: float) -> str:
+        return f"{max(0.0, min(100.0, 100.0 * x / xmax)):.2f}%"
+
+    out = [f'<div class="nbars"><p class="nb-title">{esc(title)}</p><p class="nb-scale">{esc(scale)}</p>']
+    for b in bars:
+        if not _HEX_COLOUR.fullmatch(b.colour) or b.style not in {"solid", "hatched", "outline"}:
+            raise ValueError(f"narrow_bars: colour {b.colour!r} / style {b.style!r} not allowed")
+        if b.end is None:
+            mark = f'<span class="nb-dot" style="--c:{b.colour};left:{pct(b.start)}"></span>'
+        else:
+            mark = (f'<span class="nb-bar nb-{b.style}{" nb-arrow" if b.arrow else ""}" '
+                    f'style="--c:{b.colour};left:{pct(b.start)};width:{pct(b.end - b.start)}"></span>')
+        note = f" · {esc(b.note)}" if b.note else ""
+        out.append(f'<div class="nb-row"><p class="nb-label{" nb-plain" if b.plain else ""}">{esc(b.label)}</p>'
+                   f'<div class="nb-track{" nb-whole" if b.whole else ""}" aria-hidden="true">{mark}</div>'
+                   f'<p class="nb-value"><b>{esc(b.text)}</b>{note}</p></div>')
+    out.append("</div>")
+    return "".join(out)
 
 
 @dataclass

@@ -165,51 +165,67 @@ def status_text(rec: dict, on: pd.Timestamp, last_reported: pd.Timestamp | None)
 
 def place_states(ds, table: pd.DataFrame, dates: list, as_of) -> pd.DataFrame:
     """Rows (step, place) with everything the maps draw and the popups say."""
+    return place_states_for(ds, table, [dates], as_of)[0]
+
+
+def place_states_for(ds, table: pd.DataFrame, date_lists: list[list], as_of) -> list[pd.DataFrame]:
+    """:func:`place_states` for each list of dates (the print panels, the web map's steps), each
+    date's places worked out once: the lists share most of their dates."""
     as_of = pd.Timestamp(as_of)
     evid = evidence_index(ds)
     events = ds.events.set_index("event_id")
     srcs = ds.sources.set_index("source_id")
-    rows = []
-    for step, date in enumerate(dates):
-        on = pd.Timestamp(date)
-        for rec in state_on(table, on).to_dict("records"):
-            rid = rec["control_id"]
-            known = [r for r in evid.get(rid, []) if pd.notna(r[0]) and r[0] <= as_of]
-            last = known[-1][0] if known else None
-            quote = pick_quote(evid.get(rid, []), on, as_of, latest=rec["side"] == IS_SIDE)
-            ev_id = rec.get("event_id")
-            event = event_date = precision = ""
-            if isinstance(ev_id, str) and ev_id in events.index and (pd.isna(rec.get("start")) or rec["start"] <= on):
-                e = events.loc[ev_id]
-                ev_day = pd.Timestamp(e["date"])
-                if ev_day <= on:
-                    event = str(e["summary"])
-                    p = int(pd.to_numeric(e["time_precision"]))
-                    event_date = as_written(ev_day, p)  # "17 Oct 2017", "week of 30 Oct 2017", "Oct 2017"
-                    precision = PRECISION_KIND.get(p, "month")
-            source = ""
-            if quote:
-                sid = quote[0]
-                s = srcs.loc[sid]
-                source = f"{sid}: \u201c{s['headline']}\u201d ({day_text(s['published'])})"
-                if "asserted_by" in ds.evidence.columns:  # who says so, in this quote
-                    e = ds.evidence.iloc[quote[2]]
-                    source = f"{source}; {attribution_phrase(e['asserted_by'], e['verb'], sid)}"
-            gp = int(rec["geo_precision"])
-            rows.append({
-                "step": step, "date": on.date().isoformat(), "place_id": rec["place_id"], "name": rec["name"],
-                "kind": rec["kind"], "lat": rec["lat"], "lon": rec["lon"], "geo_precision": gp,
-                "zone_km": ZONE_RADIUS_KM.get(gp, 0.0), "controller": rec.get("controller"),
-                "controller_name": rec.get("controller_name"), "side": rec["side"],
-                "is_held": bool(rec["is_held"]), "extent": rec.get("extent"),
-                "status": status_text(rec, on, last), "status_kind": rec["status_kind"],
-                "event": event, "event_date": event_date,
-                "precision": precision, "quote": quote[1] if quote else "", "source": source,
-                "control_id": rid,
-            })
-    out = pd.DataFrame(rows)
-    out["force"] = out.apply(lambda r: force_key(r), axis=1)
+    per_date: dict[pd.Timestamp, list[dict]] = {}
+    for on in dict.fromkeys(pd.Timestamp(d) for dates in date_lists for d in dates):
+        per_date[on] = _date_rows(ds, table, on, as_of, evid, events, srcs)
+    out = []
+    for dates in date_lists:
+        frame = pd.DataFrame([{"step": step, **row} for step, date in enumerate(dates)
+                              for row in per_date[pd.Timestamp(date)]])
+        frame["force"] = frame.apply(lambda r: force_key(r), axis=1)
+        out.append(frame)
     return out
+
+
+def _date_rows(ds, table: pd.DataFrame, on: pd.Timestamp, as_of: pd.Timestamp, evid, events, srcs) -> list[dict]:
+    """One date's rows of :func:`place_states` (without the step)."""
+    rows = []
+    for rec in state_on(table, on).to_dict("records"):
+        rid = rec["control_id"]
+        known = [r for r in evid.get(rid, []) if pd.notna(r[0]) and r[0] <= as_of]
+        last = known[-1][0] if known else None
+        quote = pick_quote(evid.get(rid, []), on, as_of, latest=rec["side"] == IS_SIDE)
+        ev_id = rec.get("event_id")
+        event = event_date = precision = ""
+        if isinstance(ev_id, str) and ev_id in events.index and (pd.isna(rec.get("start")) or rec["start"] <= on):
+            e = events.loc[ev_id]
+            ev_day = pd.Timestamp(e["date"])
+            if ev_day <= on:
+                event = str(e["summary"])
+                p = int(pd.to_numeric(e["time_precision"]))
+                event_date = as_written(ev_day, p)  # "17 Oct 2017", "week of 30 Oct 2017", "Oct 2017"
+                precision = PRECISION_KIND.get(p, "month")
+        source = ""
+        if quote:
+            sid = quote[0]
+            s = srcs.loc[sid]
+            source = f"{sid}: \u201c{s['headline']}\u201d ({day_text(s['published'])})"
+            if "asserted_by" in ds.evidence.columns:  # who says so, in this quote
+                e = ds.evidence.iloc[quote[2]]
+                source = f"{source}; {attribution_phrase(e['asserted_by'], e['verb'], sid)}"
+        gp = int(rec["geo_precision"])
+        rows.append({
+            "date": on.date().isoformat(), "place_id": rec["place_id"], "name": rec["name"],
+            "kind": rec["kind"], "lat": rec["lat"], "lon": rec["lon"], "geo_precision": gp,
+            "zone_km": ZONE_RADIUS_KM.get(gp, 0.0), "controller": rec.get("controller"),
+            "controller_name": rec.get("controller_name"), "side": rec["side"],
+            "is_held": bool(rec["is_held"]), "extent": rec.get("extent"),
+            "status": status_text(rec, on, last), "status_kind": rec["status_kind"],
+            "event": event, "event_date": event_date,
+            "precision": precision, "quote": quote[1] if quote else "", "source": source,
+            "control_id": rid,
+        })
+    return rows
 
 
 def force_key(row) -> str:
@@ -323,14 +339,15 @@ class Territory:
 def detail(ds, table: pd.DataFrame, as_of, key_dates_param: str = "") -> Territory:
     """Control table, panels (key dates), per-date place states and the shrinking series."""
     as_of_ts = pd.Timestamp(as_of)
-    panels = parse_key_dates(key_dates_param, table, as_of_ts)
-    panel_states = place_states(ds, table, [k.date for k in panels], as_of_ts)
+    derived = key_dates(table, as_of_ts)
+    panels = parse_key_dates(key_dates_param, table, as_of_ts) if str(key_dates_param or "").strip() else derived
     # Slider: the key dates, plus as_of when it is later than the last one.
-    web_dates = [k.date for k in key_dates(table, as_of_ts)]
+    web_dates = [k.date for k in derived]
     if web_dates[-1] < as_of_ts.date():
         web_dates.append(as_of_ts.date())
-    web_states = place_states(ds, table, web_dates, as_of_ts)
-    by_date = {k.date: k for k in key_dates(table, as_of_ts)}
+    # the panels' dates are (by default) the slider's first ones: each date's places worked out once
+    panel_states, web_states = place_states_for(ds, table, [[k.date for k in panels], web_dates], as_of_ts)
+    by_date = {k.date: k for k in derived}
     web_steps = []
     for d in web_dates:
         k = by_date.get(d)

@@ -42,7 +42,7 @@ from pathlib import Path
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from . import paths
@@ -149,8 +149,44 @@ body { display: flex; flex-direction: column; font-family: "DejaVu Sans", Arial,
 """
 
 
+# --------------------------------------------------------------------------- our elements' scripts
+class _Script(Element):
+    """A script an element rendered, added to the page as it is."""
+
+    def __init__(self, text: str):
+        super().__init__()  # takes the next id, as the Element it replaces did (the ids stay the same)
+        self._name = "Script"
+        self.text = text
+
+    def render(self, **kwargs):
+        # what ``Element(text).render()`` returned: jinja drops one trailing newline
+        return self.text[:-1] if self.text.endswith("\n") else self.text
+
+
+class _ScriptAsText(MacroElement):
+    """A ``MacroElement`` whose rendered macros go into the page as plain text.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``, which compiles
+    that text as a new jinja template: about 0.3 ms an element (the map has some 260 popups and
+    tooltips, the bulk of its build), and text from the data that looks like jinja (``{{ … }}`` in a
+    quote) would be evaluated as such. This ``render`` is branca's, with :class:`_Script` in place of
+    that ``Element``; only our own elements use it (folium's keep theirs)."""
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError("You cannot render this Element if it is not in a Figure.")
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):  # branca's order
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(_Script(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
 # --------------------------------------------------------------------------- safe popups
-class _Bind(MacroElement):
+class _Bind(_ScriptAsText):
     """Bind a popup or tooltip to the parent layer. ``markup`` is HTML the caller built
     from escaped parts; it reaches JavaScript as a JSON string (``tojson`` escapes ``<>&'``)."""
 
@@ -185,12 +221,17 @@ def popup_html(row) -> str:
     return "".join(parts)
 
 
+def _inert_braces(markup: str) -> str:
+    """HTML with its braces as character references (``{{`` is never jinja syntax then)."""
+    return markup.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _css_token(text: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", str(text).lower()).strip("-") or "x"
 
 
 # --------------------------------------------------------------------------- slider
-class TimeSlider(MacroElement):
+class TimeSlider(_ScriptAsText):
     """The date bar above the map (play button, range input, date and note), the framing of
     the map, and the hook the briefing's chronology uses to move the map.
 
@@ -384,7 +425,7 @@ def _basemap(m: folium.Map, layers: dict, points: list[tuple[float, float]] = ()
             for code, name, lat, lon in zip(polys["admin1"], polys["name"], polys["label_lat"], polys["label_lon"]):
                 if code not in admin1_named:
                     continue
-                text = "<br>".join(html.escape(w) for w in str(name).upper().split(" ", 1))
+                text = _inert_braces("<br>".join(html.escape(w) for w in str(name).upper().split(" ", 1)))
                 icon = folium.DivIcon(html=f'<div class="admin1-name">{text}</div>', icon_size=(96, 30),
                                       icon_anchor=(48, 15), class_name=f"admin1-name-icon admin1-{_css_token(code)}")
                 folium.Marker(location=[round(float(lat), 4), round(float(lon), 4)], icon=icon, interactive=False,
@@ -460,23 +501,29 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
         forces = [f for f in force_labels if f in set(states["force"])]
         containers = {}
         for force in forces:
-            fg = folium.FeatureGroup(name=html.escape(force_labels[force]), overlay=True, control=True, show=True)
+            # the layer list's label (HTML) goes through folium's script, which branca compiles as a
+            # jinja template: braces from the data (an actor's name) go as character references
+            fg = folium.FeatureGroup(name=_inert_braces(html.escape(force_labels[force])), overlay=True, control=True,
+                                     show=True)
             fg.add_to(m)
             containers[force] = fg
         groups: list[list[tuple[str, str]]] = []
         for i, _step in enumerate(steps):
             here = states[states["step"] == i]
+            # Zones (approximate areas) first, then points on top: one sort per step (a place is
+            # once in a step, so each force's rows keep this order), rows read as records
+            ordered = here.sort_values(["zone_km", "place_id"], ascending=[False, True]).to_dict("records")
+            near = _Nearby(here)
             entry = []
             for force in forces:
-                rows = here[here["force"] == force]
-                if rows.empty:
+                rows = [row for row in ordered if row["force"] == force]
+                if not rows:
                     continue
                 sub = folium.FeatureGroup(name=f"{force} step {i}", control=False, show=(i == initial))
                 sub.add_to(containers[force])
-                # Zones (approximate areas) first, then points on top.
-                for _, row in rows.sort_values(["zone_km", "place_id"], ascending=[False, True]).iterrows():
+                for row in rows:
                     number = zone_numbers.get(row["place_id"])
-                    _place_layer(row, force_sides[force], _label_direction(row, here), number).add_to(sub)
+                    _place_layer(row, force_sides[force], _label_direction(row, near), number).add_to(sub)
                     if float(row["zone_km"]) > 0 and number is not None:
                         _zone_number(row, number).add_to(sub)
                 entry.append((force, sub.get_name()))
@@ -527,12 +574,21 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
     return "".join(out)
 
 
-def _label_direction(row, here: pd.DataFrame, near_deg: float = 0.2) -> str:
+class _Nearby:
+    """The places of one date step as arrays, for :func:`_label_direction` (read once per step)."""
+
+    def __init__(self, here: pd.DataFrame):
+        self.lat, self.lon = here["lat"].to_numpy(float), here["lon"].to_numpy(float)
+        self.point = here["zone_km"].to_numpy(float) <= 0
+        self.place_id = here["place_id"].to_numpy()
+
+
+def _label_direction(row, near: _Nearby, near_deg: float = 0.2) -> str:
     """Permanent labels go right; of two points closer than ``near_deg``, the northern one's
     label goes on top and the southern one's below, so they do not overlap."""
-    lat, lon = here["lat"].to_numpy(float), here["lon"].to_numpy(float)  # arrays: called once per place
-    close = ((here["zone_km"].to_numpy(float) <= 0) & (here["place_id"].to_numpy() != row["place_id"])
-             & (np.abs(lat - float(row["lat"])) < near_deg) & (np.abs(lon - float(row["lon"])) < near_deg))
+    lat = near.lat
+    close = (near.point & (near.place_id != row["place_id"])
+             & (np.abs(lat - float(row["lat"])) < near_deg) & (np.abs(near.lon - float(row["lon"])) < near_deg))
     if not close.any():
         return "right"
     return "top" if row["lat"] >= lat[close].max() else "bottom"

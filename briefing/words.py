@@ -25,6 +25,8 @@ function                          example                     used for
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 IS_SIDE = "islamic-state"
@@ -170,6 +172,42 @@ def counted(n: int, noun: str, plural: str | None = None, words: bool = False) -
     n = int(n)
     num = NUMBER_WORDS[n] if words and 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
     return f"{num} {noun if n == 1 else (plural or noun + 's')}"
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+# A count as the briefing prints one ("6", "24", "1,234"); a bare four-digit year is not one.
+_OPENING_COUNT = re.compile(r"^(\*\*)?(\d{1,3}(?:,\d{3})*)(?= [a-z])")
+
+
+def spelled(n: int) -> str:
+    """``24`` → ``"twenty-four"`` (0–99)."""
+    n = int(n)
+    if not 0 <= n < 100:
+        raise ValueError(f"spelled() takes 0–99, not {n}")
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+
+
+def sentence(text: str) -> str:
+    """A sentence as printed: capital first letter, and a count that opens it spelled out
+    (``"24 of the 32 events rest …"`` → ``"Twenty-four of the 32 events rest …"``), as news style
+    asks; a count of 100 or more stays in figures after ``"In all, "``. A leading ``**`` (Markdown
+    bold) is kept. Only a count followed by a lower-case word is touched, so a sentence that opens
+    with a date ("17 Oct …") or a year ("2014 …", never printed with a comma) is left as it is."""
+    m = _OPENING_COUNT.match(text)
+    if m is None:
+        return text[:1].upper() + text[1:] if text[:1] != "*" else text[:2] + text[2:3].upper() + text[3:]
+    bold, digits = m.group(1) or "", m.group(2)
+    n = int(digits.replace(",", ""))
+    rest = text[m.end():]
+    if n < 100:
+        word = spelled(n)
+        return f"{bold}{word[:1].upper()}{word[1:]}{rest}"
+    return f"{bold}In all, {digits}{rest}"
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

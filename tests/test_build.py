@@ -337,6 +337,30 @@ def test_counts_of_one_are_singular(one_event_build):
     assert not re.search(r"\b(?:0|1) of the 1 \w+s\b", text)
 
 
+def _sentences_opening_with_count(page: str) -> list[str]:
+    """Sentences of the prose (paragraphs, list items, captions) that open with a count in figures
+    ("24 of the 32 events …"); tables, figures' own text and the map's numbered-zone key are not
+    prose."""
+    import html as html_lib
+
+    page = re.sub(r"<(style|script|table|svg)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<ol class="map-zones".*?</ol>', " ", page, flags=re.S)
+    found = []
+    for _, block in re.findall(r"<(p|li|figcaption|dd)\b[^>]*>(.*?)</\1>", page, flags=re.S):
+        text = re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", "", block))).strip()
+        found += [s[:80] for s in re.split(r"(?<=[.!?])\s+", text) if re.match(r"\d{1,3}(?:,\d{3})* [a-z]", s)]
+    return found
+
+
+@pytest.mark.parametrize("which", ["first", "as_of_build", "one_event_build"])
+def test_no_sentence_opens_with_a_figure(which, request):
+    """News style: a count that opens a sentence is spelled out ("Twenty-four of the 32 events
+    rest …"; words.sentence), on screen and in print, whatever the data's counts."""
+    folder = request.getfixturevalue(which)
+    for page in ((folder / "briefing.html").read_text(encoding="utf-8"), _printed_html(folder)):
+        assert _sentences_opening_with_count(page) == []
+
+
 # --------------------------------------------------------------------------- the HTML
 
 def test_html_is_self_contained(first):
@@ -486,6 +510,16 @@ def test_html_reads_on_a_phone_and_a_desktop(first, browser):
         assert any(h[3] for h in hints), hints
         for fig_id, has_narrow, scrolls, hinted in hints:
             assert hinted == (scrolls and not has_narrow), (fig_id, has_narrow, scrolls, hinted)
+        # the bar charts show their narrow form: one row per mark of the chart (its CSV's rows), on screen
+        import pandas as pd
+
+        for fig_id in ("fig4_displacement", "fig4_fighters", "fig4_territory_figures"):
+            shown_rows, right = phone.evaluate(
+                "id => { const n = document.querySelector('#' + id + ' .nbars'); if (!n || !n.offsetParent) return [0, 0];"
+                " return [n.querySelectorAll('.nb-row').length, Math.max(...Array.from(n.querySelectorAll('*'))"
+                ".map(e => e.getBoundingClientRect().right))]; }", fig_id)
+            assert shown_rows == len(pd.read_csv(first / "figures" / f"{fig_id}.csv")) > 0, fig_id
+            assert right <= 375, (fig_id, right)
         phone.close()
         desk = browser.new_page(viewport={"width": 1280, "height": 900})
         desk.goto(html_path.as_uri())

@@ -1,4 +1,5 @@
 import pandas as pd
+import pytest
 
 from briefing import figures, render
 
@@ -39,3 +40,21 @@ def test_figure_files_are_byte_identical_on_rebuild(tmp_path):
     draw(tmp_path / "b")
     for ext in ("png", "svg", "csv"):
         assert (tmp_path / "a" / f"fig_test.{ext}").read_bytes() == (tmp_path / "b" / f"fig_test.{ext}").read_bytes()
+
+
+def test_narrow_bars_escapes_and_scales():
+    """A bar chart's phone form: data text escaped, marks to the chart's scale, colours only
+    from the palette (never data)."""
+    from briefing.render import Bar, narrow_bars
+
+    out = narrow_bars("T<", [Bar("<img src=x>", "est. 350,000", "who *says*", end=350_000, colour="#8a1c1c"),
+                             Bar("range", "2,500–3,500", start=2_500, end=3_500),
+                             Bar("dot", "1,500", start=1_500)], 400_000, "Full width: 400,000")
+    assert "<img" not in out and "&lt;img src=x&gt;" in out and "&lt;" in out.split("</p>")[0]
+    assert "who &#42;says&#42;" in out
+    assert "left:0.00%;width:87.50%" in out  # 350,000 of 400,000
+    assert "left:0.62%;width:0.25%" in out    # 2,500–3,500
+    assert 'class="nb-dot" style="--c:#1a1a1a;left:0.38%"' in out
+    assert out.count('class="nb-row"') == 3
+    with pytest.raises(ValueError):
+        narrow_bars("t", [Bar("a", "1", end=1, colour="red;background:url(x)")], 10, "")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -56,6 +57,22 @@ def test_default_as_of_is_latest_publication(ctx):
     assert ctx.detail.as_of == dt.date(2017, 11, 17)
     final = ctx.detail.final.set_index("place_id")
     assert not final.loc["rawa", "is_held"]
+
+
+def test_place_states_for_several_date_lists_equals_one_call_per_list(ctx, table):
+    """The panels and the slider share their dates' places (worked out once): the same frames as
+    one :func:`place_states` call per list, steps numbered within each list."""
+    ds, as_of = ctx.ds, pd.Timestamp(ctx.detail.as_of)
+    panels = [dt.date(2017, 11, 9), dt.date(2017, 10, 17)]
+    slider = [dt.date(2017, 10, 17), dt.date(2017, 11, 3), dt.date(2017, 11, 9), dt.date(2017, 11, 17)]
+    both = T.place_states_for(ds, table, [panels, slider], as_of)
+    for dates, got in zip([panels, slider], both):
+        pd.testing.assert_frame_equal(got, T.place_states(ds, table, dates, as_of))
+        assert sorted(set(got["step"])) == list(range(len(dates)))
+        assert list(got.drop_duplicates("step")["date"]) == [d.isoformat() for d in dates]
+    # a place changes hands between the panels' dates, so the frames really differ by step
+    first = both[0].set_index(["step", "place_id"])["side"]
+    assert (first.loc[0].sort_index() != first.loc[1].sort_index()).any()
 
 
 def test_as_of_renders_that_date():
@@ -156,6 +173,27 @@ def test_popup_and_names_escaped(ctx):
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in doc  # HTML-escaped, then JSON-escaped
     embedded = webmap.embed(doc, "t", "p").markup
     assert evil not in embedded
+
+
+def test_text_that_looks_like_jinja_is_shown_as_written(ctx):
+    """branca compiles the scripts folium renders as jinja templates: text from the data must reach
+    the page as written, never evaluated (``{{ 7*7 }}`` stays, no ``49``; nothing runs)."""
+    jinja = "{{ 7*7 }} {% if true %}yes{% endif %} {{ cycler.__init__.__globals__.os.getcwd() }}"
+    states = ctx.detail.web_states.copy()
+    states.loc[states["place_id"] == "albu-kamal", "name"] = "Albu {{ 6*7 }} Kamal"
+    states.loc[states["place_id"] == "rawa", "quote"] = jinja
+    states.loc[states["force"] == "syrian-government", "controller_name"] = "Force {{ 5*5 }}"
+    steps = [dict(s, note=s["note"] + " {{ 8*8 }}") for s in ctx.detail.web_steps]
+    labels = T.force_labels(states, ctx.ds)
+    doc = webmap.build_map(states, steps, ctx.layers, initial=0, force_labels=labels,
+                           force_sides={k: k for k in labels})
+    assert "{{ 7*7 }} {% if true %}yes{% endif %}" in doc  # the quote, in its popup
+    assert "Albu {{ 6*7 }} Kamal" in doc  # the name, in its label and popups
+    assert "{{ 8*8 }}" in doc  # the slider's note
+    # the layer list's label: braces as character references (JSON-escaped in the script)
+    assert "Force \\u0026#123;\\u0026#123; 5*5 \\u0026#125;\\u0026#125;" in doc
+    for evaluated in ("Albu 42 Kamal", " 64", "Force 25", str(Path.cwd())):
+        assert evaluated not in doc
 
 
 def test_deterministic_ids_restored():
