@@ -174,3 +174,39 @@ def test_schedule_names_only_units_that_exist():
         if name:
             assert re.search(rf"^def {re.escape(name)}\(", (paths.ROOT / path).read_text(encoding="utf-8"), re.M), scope
 
+
+
+# --------------------------------------------------------------------------- start-up costs
+def _in_new_process(code: str) -> str:
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code], cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_a_validation_that_fails_imports_no_pandas(tmp_path):
+    """`make validate` on a broken folder and a `make report` stopped by validation never read a
+    table into pandas: pandas, numpy and pyarrow are imported on first use (briefing._lazy)."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "events.csv").write_text("event_id,date\nx,2017-13-01\n", encoding="utf-8")
+    out = _in_new_process(
+        "import sys, contextlib, io\n"
+        "from briefing.__main__ import main\n"
+        "with contextlib.redirect_stderr(io.StringIO()) as err:\n"
+        f"    code = main(['validate', '--data-dir', {str(tmp_path / 'data')!r}])\n"
+        "print(code, err.getvalue().startswith('error:'), sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))")
+    assert out == "2 True []", out
+    # and pandas is still there when used: the same module loads a dataset
+    out = _in_new_process("from briefing import adapters, model\n"
+                          "ds = adapters.load('data'); print(type(ds.events).__name__, model.pd.Timestamp('2017-11-05').day)")
+    assert out == "DataFrame 5", out
+
+
+def test_the_notebook_step_loads_papermill_without_pyarrow():
+    """papermill's HDFS reader (pyarrow.fs, with pyarrow and numpy) is declined while papermill
+    loads in the notebook step, and pyarrow.fs imports normally afterwards."""
+    out = _in_new_process("import sys\nfrom briefing import build\npm = build._papermill()\n"
+                          "print(sorted(m for m in ('numpy', 'pyarrow', 'pyarrow.fs') if m in sys.modules), "
+                          "callable(pm.execute_notebook))\nimport pyarrow.fs\nprint('pyarrow.fs' in sys.modules)")
+    assert out.splitlines() == ["[] True", "True"], out
