@@ -72,7 +72,7 @@ from matplotlib.transforms import Bbox
 from . import figures, render, words
 from . import params as P
 from .errors import ParameterError
-from .model import OUTLET, Dataset, attribution_phrase, wire_group
+from .model import OUTLET, Dataset, attribution_phrase, is_undated, wire_group
 from .sources import independent_count
 from .words import day, day_long, label as date_label, prose as prose_date, side, span_title
 
@@ -252,6 +252,9 @@ def select(ds, window: Window) -> Selection:
             "precision": kind,
             "span_start": lo,
             "span_end": hi,
+            # not dated by its articles: placed by rule (date_basis); the table says so, with its report
+            "undated": is_undated(e.date_basis),
+            "reported": min(known.loc[s, "published"] for s in sids) if sids else pd.NaT,
             "country": e.country,
             "lane": _lane(e.country),
             "place": pname,
@@ -293,10 +296,14 @@ def select(ds, window: Window) -> Selection:
     )
 
 
-def when_label(d, kind, lo, hi) -> str:
-    """The table's date: :func:`briefing.words.label`, except a week-precision date whose span is
-    not a calendar week (an undated statement: the 7 days ending on its report), written as that
-    span, "28 Oct – 3 Nov 2017", so the table says what the figure draws."""
+def when_label(d, kind, lo, hi, undated: bool = False, reported=None) -> str:
+    """The table's date: :func:`briefing.words.label`; an event its articles do not date reads
+    "undated; reported 3 Nov 2017" (its date was placed by rule, and the table must not look as
+    if an article gave it); a week-precision date whose span is not a calendar week is written as
+    that span, "28 Oct – 3 Nov 2017", so the table says what the figure draws."""
+    if undated:
+        when = reported if reported is not None and pd.notna(reported) else hi
+        return f"undated; reported {day(when)}" if when is not None and pd.notna(when) else "undated"
     if kind == "week" and pd.notna(lo) and pd.notna(hi):
         lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
         if lo.weekday() != 0 or (hi - lo).days != 6:
@@ -363,8 +370,10 @@ def table_frame(events: pd.DataFrame) -> pd.DataFrame:
     ctrl = events["controller_after"] if "controller_after" in events else pd.Series("", index=events.index)
     style = events["style"] if "style" in events else pd.Series("none", index=events.index)
     return pd.DataFrame({
-        "Date": [when_label(d, k, lo, hi) for d, k, lo, hi in zip(events["date"], events["precision"],
-                                                                   events["span_start"], events["span_end"])],
+        "Date": [when_label(d, k, lo, hi, u, r) for d, k, lo, hi, u, r in zip(
+            events["date"], events["precision"], events["span_start"], events["span_end"],
+            events["undated"] if "undated" in events else [False] * len(events),
+            events["reported"] if "reported" in events else [None] * len(events))],
         "Place": events["place"],
         "What happened": events["summary"],
         "Who": [who_text(a, o, c, st, pl) for a, o, c, st, pl in
@@ -381,7 +390,10 @@ def narrow_timeline(events: pd.DataFrame) -> str:
     """The timeline's form for a phone: one line per event, newest last, grouped by month, with
     the same marks as the figure (filled dot in the taker's colour, hollow dot for a loss whose
     taker is not named, grey for no change of control). Every value is escaped."""
-    out, month = [], None
+    # the caption below describes the wide chart (tap to enlarge it): say how this list reads
+    out = ['<p class="nb-scale">One line per event, oldest first. Dot in the taker\u2019s colour: control '
+           'changed hands; hollow dot: lost by IS, taker not named; small grey dot: no change of control.</p>']
+    month = None
     for e in events.itertuples(index=False):
         m = f"{pd.Timestamp(e.date):%B %Y}"
         if m != month:
@@ -393,7 +405,7 @@ def narrow_timeline(events: pd.DataFrame) -> str:
         colour = e.colour if e.style == "gained" else ("#1a1a1a" if e.style == "lost" else NEUTRAL)
         who = {"gained": f" (taken by {e.controller_after})", "lost": " (lost by IS, taker not named)"}.get(e.style, "")
         out.append(f'<li class="{cls}"><span class="tl-mark" style="--c:{render.esc(colour)}"></span>'
-                   f'<span class="tl-date">{render.esc(when_label(e.date, e.precision, e.span_start, e.span_end))}</span> '
+                   f'<span class="tl-date">{render.esc(when_label(e.date, e.precision, e.span_start, e.span_end, getattr(e, "undated", False), getattr(e, "reported", None)))}</span> '
                    f'<b>{render.esc(e.place_short)}</b>: {render.esc(e.event_type)}{render.esc(who)}</li>')
     if month is not None:
         out.append("</ol>")
@@ -432,7 +444,8 @@ def table_csv(events: pd.DataFrame) -> pd.DataFrame:
 
 DATE_RULE = ("Dates: a day when the source gives one; \"week of …\" (Monday) when the source gives a "
              "relative time such as \"last week\"; \"(month)\" or \"(year)\" when only the month or year "
-             "is known. Sources: seed ids, listed with outlet and date under Sources and method; "
+             "is known; \"undated; reported …\" when the article gives no date at all (the row is placed by "
+             "rule just before that report). Sources: seed ids, listed with outlet and date under Sources and method; "
              "\"indep.\" counts independent sources (reposts of one wire story count once).")
 
 
@@ -466,8 +479,8 @@ def _items(events: pd.DataFrame) -> list[Item]:
         x0 = _num(e.span_start)
         x1 = _num(e.span_end) + 1.0
         label = e.label
-        if not point:
-            label += f" ({e.precision})"
+        if not point:  # "(week)", "(month)"; an event its articles do not date says so
+            label += " (undated)" if getattr(e, "undated", False) else f" ({e.precision})"
         out.append(Item(e.event_id, e.lane, x0, x1, point, e.style, e.colour, label))
     return out
 
@@ -796,9 +809,12 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
             "n_events": words.count(len(ev), "event")}
     if not len(ev):
         return ("No event in the data falls between **{start}** and **{end}** (as of {as_of}).", vals)
-    counts = ev["precision"].value_counts()
+    undated = ev["undated"] if "undated" in ev else pd.Series(False, index=ev.index)
+    counts = ev.loc[~undated, "precision"].value_counts()
     vals.update({f"n_{k}": int(counts.get(k, 0)) for k in ("day", "week", "month", "year")})
     vals["day_be"] = words.verb(vals["n_day"], "is", "are")
+    vals["n_undated"] = int(undated.sum())
+    vals["undated_be"] = words.verb(vals["n_undated"], "is", "are")
     lanes = ev["lane"].value_counts()
     where = {"SY": "in Syria", "IQ": "in Iraq", "multi": "across Syria and Iraq"}
     lane_txt = ", ".join(
@@ -808,8 +824,12 @@ def narrative_text(sel: Selection) -> tuple[str, dict]:
     vals["lanes"] = lane_txt
     lines = [
         "The data hold **{n_events}** between {start} and {end} ({lanes}); "
-        "{n_day} {day_be} dated to the day, {n_week} only to the week and {n_month} only to the month."
+        "{n_day} {day_be} dated to the day, {n_week} only to the week and {n_month} only to the month"
+        + ("; {n_undated} {undated_be} not dated by {its_their} {article_s} at all and placed by rule (see "
+           "Sources and method; the table says \"undated\")." if vals["n_undated"] else ".")
     ]
+    vals["its_their"] = "its" if vals["n_undated"] == 1 else "their"
+    vals["article_s"] = "article" if vals["n_undated"] == 1 else "articles"
     changes = ev[ev["style"] == "gained"]
     parts = []
     for i, c in enumerate(changes.itertuples(index=False)):
@@ -878,9 +898,11 @@ class Chronology(_Heading):
         fig, data = timeline(drawn)
         caption = (f"Events between {day((sel.window.start))} and {day((sel.window.end))} "
                    f"(as of {day((sel.window.as_of))}), by country. Points: events dated to the day; "
-                   "bars: events dated only to the week or month, drawn over that whole period. "
-                   "Colour: the side that took control. Labels: place and event type."
-                   + (f" {words.sentence(words.count(int(said.sum()), 'statement'))} by named people "
+                   "bars: events dated only to the week or month, drawn over that whole period"
+                   + ("; an event its articles do not date, over the period the dating rule gives it (see Sources and method). "
+                      if "undated" in drawn.events and drawn.events["undated"].any() else ". ")
+                   + "Colour: the side that took control. Labels: place and event type."
+                   + (f" {words.sentence(words.count(int(said.sum()), 'statement'))} by named claimants "
                       f"(what someone said, not what happened) {words.verb(int(said.sum()), 'is', 'are')} listed in the "
                       "table, not drawn."
                       if said.any() else ""))

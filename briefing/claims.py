@@ -48,6 +48,7 @@ import pandas as pd
 
 from . import figures, render, words
 from . import params as P
+from .model import control_table
 from .words import claim_date as format_date
 
 # --------------------------------------------------------------------------------------------
@@ -344,15 +345,33 @@ def tensions(recs: list[dict]) -> list[tuple[dict, dict]]:
     return [(a, b) for a in recs for b in recs if a is not b and tension(a, b)]
 
 
-def explain_tension(whole: dict, part: dict) -> str:
-    """Why two claims in tension may both have been reported, from their fields: scope, date,
-    claimant. Plain text (escape before use)."""
-    why = [f"{part['place']} is part of the {whole['place']}, yet its figure ({part['shown']}) is above the "
-           f"figure for the whole ({whole['shown']}), so they cannot both be complete counts of the same "
-           f"fighters on one day" if _text(whole.get("unit")) == "fighters" else
-           f"{part['place']} is part of the {whole['place']}, yet its figure ({part['shown']}) is above the "
-           f"figure for the whole ({whole['shown']}), so they cannot both be complete counts on one day"]
+def _same_figure_elsewhere(whole: dict, recs) -> dict | None:
+    """Another claim by ``whole``'s claimant with the same figure (low and high) about another
+    place: the same statement may have been relayed twice with its scope worded differently."""
+    for r in recs:
+        if (r is not whole and _text(r.get("claimant")) == _text(whole.get("claimant"))
+                and _text(r.get("place_id")) != _text(whole.get("place_id"))
+                and r.get("lo") == whole.get("lo") and r.get("hi") == whole.get("hi")):
+            return r
+    return None
+
+
+def explain_tension(whole: dict, part: dict, recs=()) -> str:
+    """Why two claims in tension may both have been reported, from their fields: the same figure
+    reported by the same claimant for another place (``recs``: the claims on that quantity), then
+    scope, date, claimant. Plain text (escape before use)."""
+    # the nesting comes from the data's parent_id (no article draws a region's boundary): say so
+    what = " of the same fighters" if _text(whole.get("unit")) == "fighters" else ""
+    why = [f"{part['place']} lies in the {whole['place']} as the data place them (no article draws the "
+           f"region's boundary), yet its figure ({part['shown']}) is above the figure for the whole "
+           f"({whole['shown']}), so they cannot both be complete counts{what} on one day"]
     diffs = []
+    twin = _same_figure_elsewhere(whole, recs)
+    if twin is not None:  # the likeliest reason first: the "whole" may be a rewording of a narrower scope
+        diffs.append(f"the {_text(whole['claimant'])} figure for the {whole['place']} ({whole['shown']}, "
+                     f"{_bare(whole['when'])}) is the same as its figure for {twin['place']} ({twin['shown']}, "
+                     f"{_bare(twin['when'])}); if both relay one statement, the wider scope is a rewording and "
+                     f"there is no tension")
     if whole["date"] != part["date"]:
         diffs.append(f"they were reported on different days ({_bare(whole['when'])} and {_bare(part['when'])}), and numbers "
                      "can change in between")
@@ -443,7 +462,7 @@ def classify(group: pd.DataFrame) -> tuple[str, str]:
         return "conflict", "same area and date, incompatible values: " + "; ".join(conflicts)
     pairs = tensions(recs)
     if pairs:
-        return "in tension", " — ".join(explain_tension(w, p) for w, p in pairs)
+        return "in tension", " — ".join(explain_tension(w, p, recs) for w, p in pairs)
     if len(scopes) > 1:
         names = " vs ".join(dict.fromkeys(r["place"] for r in recs))
         extra = " and different dates" if len(dates) > 1 else ""
@@ -876,7 +895,7 @@ def fighters_text(ctx: Context):
     if pairs:
         text += "\n\nThe estimates are **in tension**: " + "; ".join(
             f"{{tn{i}}}" for i in range(len(pairs))) + "."
-        values.update({f"tn{i}": explain_tension(w, p) for i, (w, p) in enumerate(pairs)})
+        values.update({f"tn{i}": explain_tension(w, p, rows) for i, (w, p) in enumerate(pairs)})
     elif len(rows) > 1:
         text += ("\n\nThese are **not** competing counts of one thing: they refer to different areas"
                  + (" and were reported on different days" if len({r["date"] for r in rows}) > 1 else "")
@@ -930,6 +949,37 @@ def _caveat(rec) -> str:
     return "; ".join(notes)
 
 
+TOWN_KINDS = ("city", "town")
+
+
+def towns_check(ds, rec) -> str:
+    """For a count of towns held in a country ("just a single town"): the towns the articles'
+    control periods show the IS side holding there on the claim's day, or losing that day. When
+    their number differs from the claim, a caveat naming them (plain text; escape before use);
+    else ``""``. The claim is shown as stated either way."""
+    if _text(rec.get("unit")) not in ("town", "towns") or rec.get("lo") != rec.get("hi") or math.isnan(rec.get("lo", math.nan)):
+        return ""
+    places, control = getattr(ds, "places", None), getattr(ds, "control", None)
+    if places is None or control is None or not len(control):
+        return ""
+    where = places[places["place_id"] == _text(rec.get("place_id"))]
+    if not len(where) or _text(where["kind"].iloc[0]).lower() != "country":
+        return ""
+    towns = places[places["kind"].isin(TOWN_KINDS) & places["country"].astype(object).eq(where["country"].iloc[0])]
+    day = pd.Timestamp(rec["as_of"]).normalize()
+    c = control_table(ds, coordinates=False)
+    c = c[c["place_id"].isin(towns["place_id"]) & c["side"].eq(words.IS_SIDE)
+          & (c["start"].isna() | (c["start"] <= day)) & (c["end"].isna() | (c["end"] >= day))]
+    names = {}
+    for r in c.sort_values("name", kind="stable").itertuples(index=False):
+        names[r.name] = " (lost that day)" if pd.notna(r.end) and r.end == day else ""
+    if len(names) == int(rec["lo"]):
+        return ""
+    listed = words.names([f"{n}{x}" for n, x in names.items()]) if names else "none"
+    return (f"the articles' control data show the IS side in {words.count(len(names), 'town')} of "
+            f"{rec['place']} that day: {listed}")
+
+
 def territory_rows(ctx: Context) -> list[dict]:
     claims = visible_claims(ctx.ds, ctx.as_of)
     rows = []
@@ -944,7 +994,8 @@ def territory_table(ctx: Context):
     sources and a caveat (press comparison, lower bound, derived …). Its data, with claim ids
     and quotes, is written as ``fig4_territory_figures_table.csv``."""
     rows = territory_rows(ctx)
-    data = pd.DataFrame([_trace(r, "table row", r["quantity"]) | {"caveat": _caveat(r)} for r in rows],
+    caveats = ["; ".join(x for x in (_caveat(r), towns_check(ctx.ds, r)) if x) for r in rows]
+    data = pd.DataFrame([_trace(r, "table row", r["quantity"]) | {"caveat": c} for r, c in zip(rows, caveats)],
                         columns=TRACE_COLUMNS + ["caveat"])
     if not rows:
         figures.write_csv(data, Path(ctx.figures_dir) / "fig4_territory_figures_table.csv")
@@ -956,7 +1007,7 @@ def territory_table(ctx: Context):
         "Claimant": [_short_claimant(r["claimant"]) for r in rows],
         "Date": [r["when"] for r in rows],
         "Sources": [", ".join(r["sources"]) for r in rows],
-        "Caveat": [_caveat(r) for r in rows],
+        "Caveat": caveats,
     })
     return figures.table(view, "fig4_territory_figures_table", ctx.figures_dir, data=data,
                          caption=f"Territorial figures reported by {format_date(ctx.as_of)}")
@@ -1057,13 +1108,18 @@ def territory_text(ctx: Context):
         values.update(pv=r["shown"], pn=words.count(r["n_sources"], "article"), ps=", ".join(r["sources"]))
     front = _select(visible_claims(ctx.ds, ctx.as_of), "distance of a front")
     if front:
-        bits = "; ".join(f"{r['shown']} ({_short_claimant(r['claimant'])}, {r['when']})" for r in front)
-        town = front[0]["place"]
-        if fell_by(ctx.ds, front[0].get("place_id"), ctx.as_of):
-            parts.append("Before {ft} fell, Syrian government forces were reported {fb} from the town.")
+        # one distance, then who reported it: "were about 30 km from the town (AFP, 3 Nov 2017; the
+        # Syrian Observatory, reported 5 Nov 2017: "around 30 km")" — a second wording in its own words
+        first = front[0]
+        who = "; ".join(f"{_short_claimant(r['claimant'])}, {_bare(r['when'])}"
+                        + (f": \u201c{r['shown']}\u201d" if r["shown"] != first["shown"] and i else "")
+                        for i, r in enumerate(front))
+        town = first["place"]
+        if fell_by(ctx.ds, first.get("place_id"), ctx.as_of):
+            parts.append("Before {ft} fell, Syrian government forces were reported {fb} from the town ({fw}).")
         else:
-            parts.append("Syrian government forces were reported {fb} from {ft}.")
-        values.update(fb=bits, ft=town)
+            parts.append("Syrian government forces were reported {fb} from {ft} ({fw}).")
+        values.update(fb=first["shown"], fw=who, ft=town)
     if not parts:
         return render.markdown("No territorial figure had been reported by {d}.", d=format_date(ctx.as_of))
     return render.markdown(" ".join(parts), **values)
@@ -1078,10 +1134,10 @@ def territory_text(ctx: Context):
 KEY_FIGURES = [
     (SHARE_LOST, "of the cross-border \u201ccaliphate\u201d lost"),
     (DISPLACED, "people fled the fighting in Deir Ezzor governorate, half of them children"),
-    ("cl-border-is-fighters", "IS fighters left in the whole Euphrates valley border area"),
+    ("cl-border-is-fighters", "IS fighters left in \u201cthe Euphrates River Valley border area\u201d (as worded by the article)"),
     ("cl-albu-kamal-is-fighters", "IS fighters around Albu Kamal{before_fall}"),
     (SHARE_HELD, "of Deir Ezzor province still held by IS, much of it desert"),
-    ("cl-deir-ezzor-villages-held", "desert villages still held (no number printed)"),
+    ("cl-deir-ezzor-villages-held", "desert villages still held (approximate: no exact count)"),
     ("cl-albu-kamal-front-distance-nov3", "distance of Syrian government forces from Albu Kamal"),
     ("cl-al-qaim-area-is-fighters", "IS fighters left around Al-Qaim and Rawa in Iraq"),
     (CITY_POPULATION, "people lived in Deir Ezzor city before the war"),

@@ -14,7 +14,8 @@ import pandas as pd
 
 from . import params as P
 from . import render
-from .model import Dataset
+from .model import Dataset, is_undated
+from .sources import THRESHOLD as SOURCES_THRESHOLD
 from .words import count, counted, day, day_long, names, of_the, of_the_verb, sentence, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
@@ -121,11 +122,6 @@ def _is_derived(derivation) -> bool:
     return isinstance(derivation, str) and derivation.lower().startswith("derived")
 
 
-def _undated(basis) -> bool:
-    """An event the articles do not date: its ``date_basis`` says so (dated by rule)."""
-    return isinstance(basis, str) and basis.lower().startswith(("not dated", "undated"))
-
-
 def _year_only(basis) -> bool:
     return isinstance(basis, str) and basis.lower().startswith("year only")
 
@@ -145,7 +141,7 @@ def counts(ds, geocoded: pd.DataFrame | None = None) -> dict:
     agency = src["agency"].astype(object)
     out = {
         "n_events": len(ev),
-        "n_undated": int(ev["date_basis"].map(_undated).sum()),
+        "n_undated": int(ev["date_basis"].map(is_undated).sum()),
         "years_only": sorted({d.year for d, b in zip(ev["date"], ev["date_basis"]) if _year_only(b)}),
         "n_places": len(ds.places),
         "n_actors": len(ds.actors),
@@ -197,8 +193,12 @@ never as a point{years_sentence} {undated_sentence} The rule used for each event
 `date_basis` column.
 
 **Independent sources.** Some articles repeat one agency story. Near-duplicate text is detected
-by comparing the articles' word sequences; articles above the threshold form one wire-story group
-and count once when a fact's corroboration is counted. {groups_sentence}
+by comparing the articles' word sequences (the share of the shorter text's five-word runs found in
+the other; {threshold_pct} or more makes two articles one wire-story group); a group counts once when a fact's corroboration is counted.
+{groups_sentence} "Independent" therefore means *not a copy of another article's text*, not a
+separate newsroom: articles that name the same agency (byline or photo credit) may rest on one
+agency's reporting even when their texts differ, so a count of independent reports is an upper
+bound on the newsrooms behind a fact.
 
 **Territorial control.** Who held a place on a date is looked up in the control periods:
 {control_sentence} A period whose start the articles do not state has an empty start (held before
@@ -223,6 +223,9 @@ LIMITATIONS = """\
 - **Few and related sources.** {sources_sentence} {single_sentence} Corroboration counts are
   therefore small and say nothing about accuracy; two articles relaying one claimant's statement
   still carry one claim.
+{provenance_line}{coverage_line}- **One reading, checked against the words, not coded twice.** The build proves that every quote
+  is in its article; it cannot prove that a row reads the quote right. Actors, dates, scopes and
+  the inferences marked in the rows are one coder's reading, not two coders' independent ones.
 - **Claims, not measurements.** {claims_sentence} None could be checked independently. Estimates
   that refer to different areas or dates are shown side by side and never averaged.
 - **Points for areas.** Control is recorded per place the articles name or describe; the map draws
@@ -255,6 +258,7 @@ def _method_values(ds, geocoded) -> dict:
                           "dated by rule: a statement with no date of its own is dated to the first day of the week "
                           "that ends with its report, with precision 2, so its bar never runs past the report.")
                           if c["n_undated"] else ""),
+        threshold_pct=f"{SOURCES_THRESHOLD:.0%}",
         groups_sentence=(f"The {counted(n, 'article', words=True)} form "
                          f"{counted(c['n_wire_groups'], 'such group', 'such groups', words=True)}."
                          if n > 1 else "With one article there is nothing to group."),
@@ -311,14 +315,42 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
     inferred_line = (f"- **Inferred dates.** {sentence(counted(k, 'article', words=True))} {verb(k, 'prints', 'print')} "
                      f"no date; {'its publication date is' if k == 1 else 'their publication dates are'} inferred from "
                      "the events reported, as the earliest possible date (see the sources table).\n" if k else "")
+    src = ds.sources
+    unnamed = int(src["outlet"].astype(object).fillna("").str.strip().str.lower().isin(["", "not named in seed"]).sum())
+    no_url = int(src["source_url"].astype(object).fillna("").str.strip().eq("").sum()) if "source_url" in src else len(src)
+    bits = []
+    if unnamed:
+        bits.append(f"{of_the(unnamed, len(src), 'article')} {of_the_verb(unnamed, 'does', 'do')} not name its outlet"
+                    if unnamed == 1 else f"{of_the(unnamed, len(src), 'article')} do not name their outlet")
+    if no_url:
+        bits.append(f"{'none' if no_url == len(src) else of_the(no_url, len(src), 'article')} "
+                    f"{'carries' if no_url == len(src) or no_url == 1 else 'carry'} its web address")
+    provenance_line = (f"- **Where the articles come from.** {sentence(' and '.join(bits))}. What each page shows of "
+                       "its origin (a news site recognised by its layout, an aggregator, a forum repost) is "
+                       "recorded per article in the sources' notes (`data/sources.csv`); the briefing treats each "
+                       "as the text it prints, whatever its original outlet.\n" if bits else "")
+    first_pub = src["published"].min()
+    events = ds.columns("events", ["date"]) if hasattr(ds, "columns") else ds.events[["date"]]
+    before = int((events["date"] < first_pub).sum())
+    coverage_line = (f"- **What the articles chose to recap.** The earliest article was published on "
+                     f"{day(pd.Timestamp(first_pub))}; {counted(before, 'event')} before that "
+                     f"{verb(before, 'is', 'are')} known only from a line or two of recap in these articles. "
+                     "A quiet stretch of the chronology is not an absence of events, and places away from the "
+                     "stories' focus are missing, not calm.\n" if before else "")
     last = ds.sources["published"].max().date()
+    latest = src.loc[src["published"].idxmax()]
+    inferred_cut = str(latest.get("published_basis", "")).lower().startswith("inferred")
     if getattr(ds, "known_on", None) is not None and ds.known_on > last or as_of is not None and as_of > last:
         snapshot = (f"This briefing is cut off on {day(pd.Timestamp(as_of or ds.known_on))}; the latest article it "
                     f"uses was published on {day(pd.Timestamp(last))}.")
     else:
         snapshot = f"This briefing is cut off on {day(pd.Timestamp(last))}, the date of the latest article it uses."
+    if inferred_cut:
+        snapshot += (f" That article prints no date: {day(pd.Timestamp(last))} is the earliest date it can have been "
+                     "published (see the sources table), so it may be later.")
     text = LIMITATIONS.format(sources_sentence=sources_sentence, single_sentence=single_sentence,
-                              claims_sentence=claims_sentence, inferred_line=inferred_line, snapshot=snapshot)
+                              claims_sentence=claims_sentence, inferred_line=inferred_line, snapshot=snapshot,
+                              provenance_line=provenance_line, coverage_line=coverage_line)
     return render._Output({"text/markdown": text, "text/plain": text})
 
 

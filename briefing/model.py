@@ -132,6 +132,12 @@ def _ids(values) -> set[str]:
     return out
 
 
+def is_undated(basis) -> bool:
+    """An event its articles do not date: its ``date_basis`` says so ("not dated: …"), and its
+    date was placed by rule (the week before its report, or the start of the period it covers)."""
+    return isinstance(basis, str) and basis.lower().startswith(("not dated", "undated"))
+
+
 def known_on(ds: Dataset, as_of) -> Dataset:
     """The dataset **as known on** ``as_of``: the one place the knowledge cut-off is applied.
 

@@ -77,7 +77,12 @@ def losses(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFram
         nxt.rename(columns={"start": "end", "controller_name": "taken_by"}), on=["place_id", "end"], how="left")
     out = out.rename(columns={"name": "place", "end_precision": "precision"})
     out["taken_by"] = out["taken_by"].fillna("")
-    return out[["place_id", "place", "kind", "end", "precision", "taken_by", "end_event_id"]].reset_index(drop=True)
+    # the IS period's holder is itself not reported (``not_reported`` "controller: …"): the data
+    # infer it from the capture ("seizing", "regained"), and the key findings say so
+    nr = out["not_reported"].astype(object).fillna("") if "not_reported" in out else pd.Series("", index=out.index)
+    out["hold_inferred"] = [any(part.strip().lower().startswith("controller:") for part in str(v).split("|")) for v in nr]
+    return out[["place_id", "place", "kind", "end", "precision", "taken_by", "end_event_id",
+                "hold_inferred"]].reset_index(drop=True)
 
 
 def still_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -86,6 +91,14 @@ def still_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.Data
     held = state_on(c, as_of)
     held = held[held["is_held"]].rename(columns={"name": "place"})
     return held.sort_values("place_id")[["place_id", "place", "kind", "controller", "extent"]]
+
+
+def table_main_is_actor(ds, table: pd.DataFrame | None = None):
+    """The actor holding most of the IS side's control periods: the group itself, as against an
+    affiliate (``None`` when the side holds nothing)."""
+    c = control_table(ds, coordinates=False) if table is None else table
+    own = c.loc[c["side"].eq(IS_SIDE), "controller"].astype(object).dropna()
+    return own.value_counts().index[0] if len(own) else None
 
 
 def last_reported_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -149,6 +162,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         says = claimed_by(ds)
         items = [f"{esc(r.place)} ({day_month(r.end, r.precision)}, "
                  + (f"taken by {esc(r.taken_by)}" if r.taken_by else "taker not named")
+                 + ("; IS's hold inferred" if r.hold_inferred else "")
                  + "".join(f"; {esc(p)}" for p in says.get(r.end_event_id, [])[:1]) + ")"  # the first claimant
                  for r in lost.itertuples()]
         bullets.append(f"**Between {ds.window:%B %Y} and {day_long(as_of)} IS lost {counted(len(lost), 'place')} "
@@ -166,7 +180,11 @@ def key_findings(ds: Dataset, as_of: dt.date):
         towns = [esc(p) for p, k in zip(held["place"], held["kind"]) if k in TOWN_KINDS]
         tail = (f" They include the town{'s' if len(towns) > 1 else ''} of {names(towns)}." if towns
                 else f" None of them is a town; {who} give no area for any of them.")
-        bullets.append(f"**On {day_long(as_of)} {who} still place IS or its affiliate in "
+        # "or its affiliate" only when a place is held by another IS-side actor than the one that
+        # holds most IS-side periods in the data (the group itself)
+        main = table_main_is_actor(ds, table)
+        group = "IS or its affiliate" if held["controller"].astype(object).ne(main).any() else "IS"
+        bullets.append(f"**On {day_long(as_of)} {who} still place {group} in "
                        f"{counted(len(held), 'area')}**: " + "; ".join(f"{esc(p)} ({EXTENT_WORDS.get(x, esc(x))})"
                                                for p, x in zip(held["place"], held["extent"])) + "." + tail)
     stale = last_reported_held(ds, as_of, table) if ds.has_transfers and ds.has_publication_dates else None
@@ -180,8 +198,13 @@ def key_findings(ds: Dataset, as_of: dt.date):
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())
         n_art, n_ind = len(ds.sources), len(set(ds.sources["wire_group"]))
+        agencies = ds.sources["agency"].astype(object).where(ds.sources["agency"].notna(), "") if "agency" in ds.sources else None
+        named = agencies[agencies.str.strip() != ""].value_counts() if agencies is not None else pd.Series(dtype=int)
+        shared = " and ".join(f"{counted(k, 'article', words=True)} name {esc(a)}" for a, k in named.items() if k > 1)
         bullets.append(f"**Thin sourcing.** {sentence(counted(n_art, 'article', words=True))} published by {day_long(as_of)}, "
-                       f"{counted(n_ind, 'independent report')}; {single} of {counted(len(corr), 'fact')} "
-                       f"{verb(single, 'rests', 'rest')} on a single independent report.")
+                       f"{counted(n_ind, 'independent report')} once reposts are counted with their original"
+                       + (f" (and {shared} as the agency, so fewer newsrooms may stand behind them)" if shared else "")
+                       + f"; {single} of {counted(len(corr), 'fact')} {verb(single, 'rests', 'rest')} on a single "
+                       "independent report.")
     text = "\n".join(f"- {b}" for b in bullets)
     return render._Output({"text/markdown": text, "text/plain": text})

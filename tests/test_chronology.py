@@ -225,3 +225,21 @@ def test_who_says_who_took_what_from_whom():
     assert "Iraqi forces took Rawa from Islamic State" in text
     # each row carries the place and date the map shows when it is clicked
     assert 'data-place="rawa" data-date="2017-11-17"' in text
+
+
+def test_an_event_its_articles_do_not_date_is_written_undated(ds):
+    """A date placed by rule (date_basis "not dated: …") must not look as if an article gave it:
+    the table writes "undated; reported <first report>", the count sentence counts these apart,
+    and every other row keeps its precision label."""
+    s = sel(ds)
+    table = C.table_frame(s.events)
+    basis = dict(zip(ds.events["event_id"], ds.events["date_basis"]))
+    undated = [str(basis[e]).startswith("not dated") for e in s.events["event_id"]]
+    assert sum(undated) >= 10
+    for is_undated, label, reported in zip(undated, table["Date"], s.events["reported"]):
+        assert label.startswith("undated; reported ") == is_undated, label
+        if is_undated:
+            assert label == f"undated; reported {C.day(reported)}"
+    text, vals = C.narrative_text(s)
+    assert vals["n_undated"] == sum(undated)
+    assert vals["n_day"] + vals["n_week"] + vals["n_month"] + vals["n_year"] + vals["n_undated"] == len(s.events)

@@ -66,6 +66,22 @@ def test_fighter_estimates_are_in_tension_and_explained(ds, tmp_path):
     assert "in tension" in text and "none is" not in text and "One group is flagged" in text
 
 
+def test_a_tension_first_names_the_same_figure_reported_for_a_narrower_place(ds):
+    """The coalition's "about 1,500" for the border region (s003) is the same figure it gave for the
+    Rawa / Al-Qaim area (s002): the likeliest reason (one statement relayed twice, its scope
+    reworded) comes first, and the nesting is said to be the data's, not an article's. With the
+    narrower figure changed, that reason goes."""
+    def note(d):
+        table = C.compare(C.visible_claims(d, dt.date(2017, 11, 17)), C._wire_groups(d))
+        return table[table["quantity"] == "IS fighters remaining"]["note"].iloc[0]
+
+    first = note(ds).split("possible reasons: ", 1)[1]
+    assert first.startswith("the US-led coalition figure for the Euphrates Valley border region (about 1,500")
+    assert "desert around Rawa and Al-Qaim (around 1,500" in first and "as the data place them" in note(ds)
+    other = with_claims(ds, [], [], set={("cl-al-qaim-area-is-fighters", "value"): 1200.0})
+    assert "relay one statement" not in note(other) and "different claimants" in note(other)
+
+
 def test_a_part_below_the_whole_is_only_a_difference_of_scope(ds):
     """The nesting rule reads the numbers: a smaller figure for the part is no tension."""
     fake = with_claims(ds, [], [], set={("cl-albu-kamal-is-fighters", "low"): 500.0,
@@ -269,3 +285,16 @@ def test_visible_claims_follow_a_table_edited_in_place():
     assert again.loc[again["claim_id"] == cid, "claimant"].iloc[0] == "someone else"
     first.loc[:, "claimant"] = "changed by the caller"  # a caller's copy does not change the memo
     assert (claims.visible_claims(ds, cutoff)["claimant"] != "changed by the caller").all()
+
+
+def test_a_count_of_towns_held_is_checked_against_the_control_data(ds):
+    """s002's "just a single town" in Iraq on 3 Nov: the control periods show Al-Qaim (lost that
+    day) and Rawa (held until 17 Nov), so the territory table's caveat names both; a claim of 2
+    towns would need no caveat."""
+    def caveat(d):
+        recs = {r["claim_id"]: r for r in C.visible_claims(d, dt.date(2017, 11, 17)).to_dict("records")}
+        return C.towns_check(d, recs["cl-iraq-towns-held"])
+
+    assert caveat(ds) == ("the articles' control data show the IS side in 2 towns of Iraq that day: "
+                          "Al-Qaim (lost that day) and Rawa")
+    assert caveat(with_claims(ds, [], [], set={("cl-iraq-towns-held", "value"): 2.0})) == ""
