@@ -370,7 +370,8 @@ def table_frame(events: pd.DataFrame) -> pd.DataFrame:
     ctrl = events["controller_after"] if "controller_after" in events else pd.Series("", index=events.index)
     style = events["style"] if "style" in events else pd.Series("none", index=events.index)
     return pd.DataFrame({
-        "Date": [when_label(d, k, lo, hi, u, r) for d, k, lo, hi, u, r in zip(
+        # an undated row's label on two lines ("undated;" / "reported 3 Nov 2017"): the column stays narrow
+        "Date": [when_label(d, k, lo, hi, u, r).replace("undated; ", "undated;\n", 1) for d, k, lo, hi, u, r in zip(
             events["date"], events["precision"], events["span_start"], events["span_end"],
             events["undated"] if "undated" in events else [False] * len(events),
             events["reported"] if "reported" in events else [None] * len(events))],
@@ -917,7 +918,7 @@ class Chronology(_Heading):
         # no caption: the heading right above ("Events") names the table, and "Chronology" would
         # repeat the section's own title (README, "Headings and captions")
         return figures.table(table_frame(ev), "fig2_chronology_table", self.figures_dir, data=table_csv(ev),
-                             col_classes={"Date": "nowrap"}, row_attrs=map_links(ev))
+                             col_classes={"Date": "nowrap"}, multiline_cols=("Date",), row_attrs=map_links(ev))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=DATE_RULE)
@@ -931,7 +932,7 @@ class Chronology(_Heading):
         ctx = "context" in bg and bool(bg["context"].any())
         return figures.table(frame, "fig2_background_table", self.figures_dir, data=table_csv(bg), caption=f"Events before {day((self.selection.window.start))}"
                             + (" and context events" if ctx else ""),
-                            col_classes={"Date": "nowrap"})
+                            col_classes={"Date": "nowrap"}, multiline_cols=("Date",))
 
 
 # --------------------------------------------------------------------------- many events, no publication dates
@@ -1248,7 +1249,7 @@ class AggregateChronology(_Heading):
                                       for t, s in zip(top["event_type"], top["summary"])]
             return figures.table(frame, "fig2_chronology_table", self.figures_dir, data=table_csv(top),
                                  caption=f"The {len(top):,} deadliest events (the source's fatality counts), "
-                                 "in date order", col_classes={"Date": "nowrap"})
+                                 "in date order", col_classes={"Date": "nowrap"}, multiline_cols=("Date",))
         ch = self.changes
         shown = ch.tail(TABLE_CAP)
         frame = table_frame(shown)
@@ -1261,7 +1262,7 @@ class AggregateChronology(_Heading):
         else:
             cap = f"Territorial changes ({len(ch):,})"
         return figures.table(frame, "fig2_chronology_table", self.figures_dir, data=table_csv(ch), caption=cap,
-                             col_classes={"Date": "nowrap"}, row_attrs=map_links(shown))
+                             col_classes={"Date": "nowrap"}, multiline_cols=("Date",), row_attrs=map_links(shown))
 
     def date_rule(self):
         return render.markdown("*{rule}*", rule=EVENTS_DATE_RULE + " Other events are counted in the timeline, "

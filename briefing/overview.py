@@ -202,8 +202,8 @@ def key_findings(ds: Dataset, as_of: dt.date):
         named = agencies[agencies.str.strip() != ""].value_counts() if agencies is not None else pd.Series(dtype=int)
         shared = " and ".join(f"{counted(k, 'article', words=True)} name {esc(a)}" for a, k in named.items() if k > 1)
         bullets.append(f"**Thin sourcing.** {sentence(counted(n_art, 'article', words=True))} published by {day_long(as_of)}, "
-                       f"{counted(n_ind, 'independent report')} once reposts are counted with their original"
-                       + (f" (and {shared} as the agency, so fewer newsrooms may stand behind them)" if shared else "")
+                       f"{counted(n_ind, 'independent report')}"
+                       + (f" ({shared} as the agency)" if shared else "")
                        + f"; {single} of {counted(len(corr), 'fact')} {verb(single, 'rests', 'rest')} on a single "
                        "independent report.")
     text = "\n".join(f"- {b}" for b in bullets)

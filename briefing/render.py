@@ -56,11 +56,15 @@ class _Output:
 
 def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data",
           col_classes: dict[str, str] | None = None, raw_html_cols: tuple[str, ...] = (),
-          row_attrs: list[dict] | None = None, csv: bytes = b"", csv_name: str = "") -> _Output:
+          row_attrs: list[dict] | None = None, csv: bytes = b"", csv_name: str = "",
+          multiline_cols: tuple[str, ...] = ()) -> _Output:
     """An escaped HTML table. ``raw_html_cols`` names columns whose cells the caller has
     already built from escaped parts (e.g. a date with a precision badge). ``row_attrs``: one
     dict per row of ``data-*`` attributes (names and values escaped here), e.g. the place and
-    date the briefing's map shows when the row is clicked. Every cell carries its column name
+    date the briefing's map shows when the row is clicked. In ``multiline_cols`` a line break in a
+    value starts a new line in the cell (each line escaped; ``<br>`` between them), so a narrow
+    column can stay ``nowrap`` and still hold a two-line value; the plain twin shows a space.
+    Every cell carries its column name
     (``data-label``) so a narrow screen can show the table as one card per row.
 
     ``csv`` / ``csv_name``: the table's data as written beside the figures (``csv_name.csv``, see
@@ -72,7 +76,12 @@ def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data"
     for i, rec in enumerate(df.itertuples(index=False, name=None)):
         cells = []
         for col, val in zip(df.columns, rec):
-            text = str(val) if col in raw_html_cols else esc(val)
+            if col in raw_html_cols:
+                text = str(val)
+            elif col in multiline_cols and isinstance(val, str):
+                text = "<br>".join(esc(line) for line in val.split("\n"))
+            else:
+                text = esc(val)
             cells.append(f'<td class="{esc(col_classes.get(col, ""))}" data-label="{esc(col)}">{text}</td>')
         attrs = ""
         if row_attrs is not None and i < len(row_attrs):
@@ -84,7 +93,9 @@ def table(df: pd.DataFrame, *, caption: str | None = None, classes: str = "data"
     wrap = "tablewrap short" if len(df) <= SHORT_TABLE_ROWS else "tablewrap"  # short: printed whole
     markup = (f'<div class="{wrap}">{cap}<table class="{esc(classes)}"><thead><tr>{head}</tr></thead>'
               f'<tbody>{"".join(rows)}</tbody></table></div>')
-    plain = df.to_string(index=False, max_colwidth=60)
+    shown = df.assign(**{c: df[c].astype(object).map(lambda v: v.replace("\n", " ") if isinstance(v, str) else v)
+                         for c in multiline_cols if c in df})
+    plain = shown.to_string(index=False, max_colwidth=60)
     meta = {"briefing": {"table": csv_name, "csv": base64.b64encode(csv).decode("ascii")}} if csv else None
     return _Output({"text/html": markup, "text/plain": plain}, meta)
 

@@ -207,6 +207,20 @@ def _keep_with_intro(parts: list[str], block: str) -> None:
     parts.append(f'<div class="keep">{intro.strip()}\n{block}</div>' if intro.strip() else block)
 
 
+_LEAD_PART = re.compile(r"\s*" + _HEADINGS[:-1] + "+" + r"<p>(?P<lead>(?:(?!<p[\s>]|</p>).)*</p>\s*)$", re.S)  # 1+ headings
+
+
+def _mark_leads(parts: list[str]) -> None:
+    """In print, a part that is only headings and one paragraph (a section's lead) and is followed
+    by running text (or by a paragraph kept with its figure) gets ``<p class="lead">``: the print
+    style keeps it with the first lines of that text (``orphans``), so a heading and its lead never
+    end a page alone."""
+    for i in range(len(parts) - 1):
+        m = _LEAD_PART.match(parts[i])
+        if m and parts[i + 1].lstrip().startswith(("<p", '<div class="keep"><p')):
+            parts[i] = parts[i][: m.start("lead") - len("<p>")] + '<p class="lead">' + m.group("lead")
+
+
 def notebook_body(nb_path: Path, medium: str) -> str:
     nb = read_notebook(nb_path)
     name = paths.rel(nb_path)
@@ -224,7 +238,10 @@ def notebook_body(nb_path: Path, medium: str) -> str:
                     _keep_with_intro(parts, block)
                 else:
                     parts.append(block)
-    return "\n".join(p for p in parts if p.strip())
+    parts = [p for p in parts if p.strip()]
+    if medium == "print":
+        _mark_leads(parts)
+    return "\n".join(parts)
 
 
 def _add_heading_ids(body: str, prefix: str) -> tuple[str, list[dict]]:

@@ -250,7 +250,8 @@ class TimeSlider(_ScriptAsText):
     * **Play** steps through the dates (1.2 s each) and stops at the last.
     * **Go to**: a ``postMessage`` from the parent page ``{type: "briefing-map-goto", place,
       date}`` (the iframe stays sandboxed: no same-origin access is needed) shows the last step
-      on or before ``date`` and centres the map on ``place`` (an id of ``places``), opening its
+      on or before ``date`` (and says so under the bar when ``date`` falls between steps) and
+      centres the map on ``place`` (an id of ``places``), opening its
       popup when the place is drawn at that step.
     """
 
@@ -350,6 +351,13 @@ class TimeSlider(_ScriptAsText):
     var i = 0;
     steps.forEach(function (s, k) { if (s.date <= date) { i = k; } });
     show(i);
+    if (steps[i].date !== date && /^\\d{4}-\\d{2}-\\d{2}$/.test(date)) {
+      // a row dated between the map's dates: say which state the map shows, not just the date
+      var asked = new Date(date + "T00:00:00Z").toLocaleDateString("en-GB",
+        {day: "numeric", month: "short", year: "numeric", timeZone: "UTC"});
+      note.textContent = "The event is dated " + asked + "; the map shows the control state of " +
+        steps[i].label + ", its last date on or before it.";
+    }
     var p = places[place];
     if (!p) { return steps[i].date; }
     moved = true;

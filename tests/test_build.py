@@ -173,6 +173,10 @@ def test_print_layout_no_stranded_heading_no_near_empty_page(which, request):
         assert page["lines"], f"page {i} is empty"
         last = page["lines"][-1][0].strip()
         assert last not in headings, f"page {i} ends with the heading {last!r}"
+        # nor with a heading and a line or two of its lead, whose subject is on the next page
+        if i < len(pages):
+            tail = [ln[0].strip() for ln in page["lines"][-3:-1]]
+            assert not set(tail) & headings, f"page {i} ends with a heading and its first lines: {tail!r}"
         if i < len(pages):
             used = (page["lines"][-1][2] - top) / (page["height"] - top - bottom)
             assert used >= 2 / 3 - 0.02, f"page {i} is {1 - used:.0%} empty (last line {last!r})"

@@ -237,9 +237,11 @@ def test_an_event_its_articles_do_not_date_is_written_undated(ds):
     undated = [str(basis[e]).startswith("not dated") for e in s.events["event_id"]]
     assert sum(undated) >= 10
     for is_undated, label, reported in zip(undated, table["Date"], s.events["reported"]):
-        assert label.startswith("undated; reported ") == is_undated, label
+        assert label.startswith("undated;\nreported ") == is_undated, label  # two lines in the cell
         if is_undated:
-            assert label == f"undated; reported {C.day(reported)}"
+            assert label == f"undated;\nreported {C.day(reported)}"
+    html = render.table(table, multiline_cols=("Date",))._repr_mimebundle_()[0]["text/html"]
+    assert html.count("undated;<br>reported ") == sum(undated)
     text, vals = C.narrative_text(s)
     assert vals["n_undated"] == sum(undated)
     assert vals["n_day"] + vals["n_week"] + vals["n_month"] + vals["n_year"] + vals["n_undated"] == len(s.events)

@@ -58,3 +58,11 @@ def test_narrow_bars_escapes_and_scales():
     assert out.count('class="nb-row"') == 3
     with pytest.raises(ValueError):
         narrow_bars("t", [Bar("a", "1", end=1, colour="red;background:url(x)")], 10, "")
+
+
+def test_multiline_cells_escape_each_line():
+    out = render.table(pd.DataFrame({"Date": ["undated;\n<b>reported</b>"], "x": ["a\nb"]}), multiline_cols=("Date",))
+    html, plain = out.bundle["text/html"], out.bundle["text/plain"]
+    assert "undated;<br>&lt;b&gt;reported&lt;/b&gt;" in html
+    assert ">a b<" in html  # not a multiline column: the break is a space (esc)
+    assert "undated; <b>reported</b>" in plain and "\n<b>" not in plain

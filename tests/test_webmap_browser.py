@@ -234,6 +234,11 @@ def test_play_and_goto(page_file, browser):
                                 " && !!document.querySelector('.leaflet-popup-content')", timeout=10000)
         want = _step_at_or_before(steps, "2017-11-04")
         assert frame.evaluate("document.querySelector('input.ts-range').value") == str(want)
+        # between two of the map's dates: the note says which state is shown, and why
+        assert steps[want]["date"] != "2017-11-04"
+        assert frame.evaluate("document.querySelector('.ts-note').textContent") == (
+            f"The event is dated 4 Nov 2017; the map shows the control state of {steps[want]['label']}, "
+            "its last date on or before it.")
         assert "Albu Kamal" in frame.evaluate("document.querySelector('.leaflet-popup-content').textContent")
         lat, lon = _valley(ctx)["Albu Kamal"]
         centre = frame.evaluate("(() => { const c = territorySlider.map.getCenter(); return [c.lat, c.lng]; })()")
