@@ -763,34 +763,56 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
         lax.text(0.0, -0.02, note, transform=lax.transAxes, fontsize=5.5, va="top", ha="left", color=figures.MUTED)
 
 
+#: The chart's names for its three marks (the caption and the README use the same words).
+SHRINK_TOWNS = "Main towns reported as IS-held (solid)"
+SHRINK_PLACES = "All places reported as IS-held (dashed)"
+SHRINK_UNREPORTED = "No longer reported: status unknown (hatched)"
+
+
 def shrinking_chart(series: pd.DataFrame, panels: list):
-    """What IS still held, day by day, as counts the data support (no area: the articles give
-    none): the main towns (each loss named where it happens) and every place the articles
-    still name as IS-held; the gap between the two lines is the places other than towns
-    (villages, desert areas, an oilfield)."""
+    """What the articles report IS held, day by day, as counts (no area: the articles give none):
+    the main towns (each loss named where it happens) and every place reported as IS-held, with
+    the places other than towns shaded between the two lines. Above them, hatched and apart, the
+    places whose latest report still had IS holding them but which no later article mentions
+    (``no_longer_reported_places``): their status is unknown, so they are stacked on the held
+    places instead of leaving the chart as a drop; the top of the band falls only on reported
+    losses. The key gives each mark's value on the last day."""
     figures.use_style()
     fig, ax = plt.subplots(figsize=(figures.TEXT_WIDTH_IN, 2.1), constrained_layout=True)
-    d = pd.to_datetime(series["date"])
     blk = figures.SIDE_COLOURS[IS_SIDE]
-    places, towns = series["is_held_places"], series["is_held_towns"]
+    # the last day gets its width: each value holds until the next day (step "post")
+    last_day = pd.Timestamp(series["date"].iloc[-1])
+    ext = pd.concat([series, series.iloc[[-1]].assign(date=(last_day + pd.Timedelta(days=1)).date().isoformat())],
+                    ignore_index=True)
+    d = pd.to_datetime(ext["date"])
+    places, towns = ext["is_held_places"], ext["is_held_towns"]
+    unreported = ext["no_longer_reported_places"] if "no_longer_reported_places" in ext else places * 0
+    top = places + unreported
     ax.fill_between(d, towns, places, step="post", color=blk, alpha=0.10, lw=0)
+    band = ax.fill_between(d, places, top, step="post", facecolor="white", edgecolor=figures.MUTED, hatch="////",
+                           lw=0, zorder=1.5)
+    band.set_gid("no-longer-reported")
+    ax.step(d, top, where="post", color=figures.MUTED, lw=0.6, ls=":")
     ax.step(d, places, where="post", color=figures.MUTED, lw=1.2, ls="--")
     ax.step(d, towns, where="post", color=blk, lw=1.6)
-    ymax = max(float(places.max()) * 1.3, 1.0)
+    ymax = max(float(top.max()) * 1.45, 1.0)
     ax.set_ylim(0, ymax)
-    end = d.max() + pd.Timedelta(days=1)
-    ax.set_xlim(d.min(), end + pd.Timedelta(days=12))
-    # The end values go in the top right corner, not beside the lines' ends: there the names of the
-    # towns lost in the last days already stand (at 0 the towns' label also sat on the axis), and
-    # the lines fall over time, so the corner above them is free (the y range has 30 % headroom).
-    last_day = d.max()
-    box = {"facecolor": "white", "edgecolor": "none", "pad": 1.0}  # over a key date's dotted line
-    ax.text(0.995, 0.97, f"On {last_day.day} {last_day:%b}: all places named as IS-held (dashed): "
-            f"{int(places.iloc[-1])}", transform=ax.transAxes, ha="right", va="top", fontsize=7, color=figures.MUTED,
-            bbox=box)
-    ax.text(0.995, 0.84, f"of them main towns (solid): {int(towns.iloc[-1])}", transform=ax.transAxes, ha="right",
-            va="top", fontsize=7, color=blk, fontweight="bold", bbox=box)
-    ax.set_ylabel("places held by IS")
+    ax.set_xlim(d.min(), d.max() + pd.Timedelta(days=6))  # room for the last loss's name
+    # The key, with each mark's value on the last day, stands in the top right corner: the lines
+    # fall over time and the y range has headroom, so the corner above them is free.
+    on = f"{last_day.day} {last_day:%b}"
+    handles = [
+        Line2D([], [], color=blk, lw=1.6, label=f"{SHRINK_TOWNS}: {int(series['is_held_towns'].iloc[-1])} on {on}"),
+        Line2D([], [], color=figures.MUTED, lw=1.2, ls="--",
+               label=f"{SHRINK_PLACES}: {int(series['is_held_places'].iloc[-1])} on {on}"),
+    ]
+    if unreported.any():
+        handles.append(Patch(facecolor="white", edgecolor=figures.MUTED, hatch="////", lw=0.6,
+                             label=f"{SHRINK_UNREPORTED}: {int(unreported.iloc[-1])} on {on}"))
+    leg = ax.legend(handles=handles, loc="upper right", fontsize=6.8, frameon=True, framealpha=1.0,
+                    edgecolor="none", borderaxespad=0.2, handlelength=2.2)
+    leg.set_zorder(5)
+    ax.set_ylabel("places reported\nas IS-held")
     ax.grid(axis="y", color=figures.GRID, lw=0.5)
     ax.set_axisbelow(True)
     ax.xaxis.set_major_formatter(plt.matplotlib.dates.DateFormatter("%-d %b"))
@@ -806,16 +828,19 @@ def shrinking_chart(series: pd.DataFrame, panels: list):
         names = set(filter(None, str(row["is_held_town_names"]).split("; ")))
         if prev is not None and names != prev:
             gone = sorted(prev - names)
-            # a town that drops out because no later article reports it is not "lost" (territory.shrinking)
+            # a town that drops out because no later article reports it is not "lost" (territory.shrinking):
+            # it moves into the hatched band
             stale = set(filter(None, str(row.get("last_reported_town_names", "")).split("; ")))
-            lost = [f"{n}: no later report" if n in stale else f"{n} lost" for n in gone]
+            lost = [f"{n}: no longer reported" if n in stale else f"{n} lost" for n in gone]
             if lost:
                 at = pd.Timestamp(row["date"])
                 # a loss within 4 days of the last one named would write over it: name it under the line
                 below = last_label is not None and at - last_label < pd.Timedelta(days=4) and row["is_held_towns"] >= 1
                 ax.annotate("\n".join(lost), (at, row["is_held_towns"]), xytext=(2, -2 if below else 3),
                             textcoords="offset points", fontsize=6.5, color=figures.INK,
-                            va="top" if below else "bottom")
+                            va="top" if below else "bottom", zorder=4,
+                            # on white: the name may stand on the hatched band
+                            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8, "alpha": 0.9})
                 last_label = at
         prev = names
     return fig

@@ -204,6 +204,8 @@ bound on the newsrooms behind a fact.
 {control_sentence} A period whose start the articles do not state has an empty start (held before
 the first article reports it). A period that no article closes is held only up to its latest
 report; after that the briefing says "last reported <date> (source)" and does not count it as held.
+Nor does it count it as lost: the territory chart shows such places apart, as "no longer reported"
+(status unknown).
 
 **What was known when.** The briefing shows what had been published by its as-of date: sources
 published later do not exist for it, and neither do the records only they report; a start or end

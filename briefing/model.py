@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-import pandas as pd
+from ._lazy import pandas as pd
 
 from . import params as P
 from . import paths

@@ -18,10 +18,12 @@ Rules (all derived from the data; nothing about particular towns is hard-coded)
 * **Quotes** shown for a place on a date come from sources published on or before that
   date when there are any, else the earliest source published on or before ``as_of``; a
   briefing as of a date never quotes a later article.
-* **Area proxy**: the union of discs around the IS-held places (radius by geocoding
-  precision, :data:`PROXY_RADIUS_KM`) on an equal-area projection, in km². It is *not*
-  the area IS controlled — the articles give no boundaries — only a reproducible index of
-  how many, and how scattered, the places it held were.
+* **Places reported as held, and places no longer reported** (the "shrinking" series): on each
+  day, the IS-held places (:func:`briefing.model.state_on`: a period no article closes counts
+  as held up to its latest report) and, apart, the places whose latest report still had IS
+  holding them but which no later article mentions (``status_kind`` "last-reported"): their
+  status is unknown, so they are neither held nor lost. The sum of the two falls only on a day
+  an article reports a loss. No area is computed: the articles give no boundaries.
 """
 from __future__ import annotations
 
@@ -38,9 +40,8 @@ from .figures import EQUAL_AREA
 from .model import Dataset, attribution_phrase, control_table, state_on
 from .words import IS_SIDE, PRECISION_KIND, as_written, at_precision as long_date, day as day_text, side as side_name
 MAIN_KINDS = ("city", "town")
-#: radius of the disc drawn/used around a place, by ``geo_precision`` (1 town, 2 near/part
-#: of a town, 3 region); a zone (hatched) is drawn for precision 2 and 3.
-PROXY_RADIUS_KM = {1: 10.0, 2: 10.0, 3: 25.0}
+#: radius of the zone (hatched circle) drawn around a place by ``geo_precision`` (1 town: none,
+#: 2 near/part of a town, 3 region): it shows location uncertainty, not extent.
 ZONE_RADIUS_KM = {1: 0.0, 2: 12.0, 3: 30.0}
 PRECISION_TEXT = {1: "exact day", 2: "approximate: within about a week", 3: "approximate: month or year only"}
 
@@ -282,19 +283,20 @@ def _drops_unreported(series: pd.DataFrame) -> bool:
 
 
 def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
-    """Daily series from ``start`` to ``end``: IS-held main towns, IS-held places, and the
-    area proxy (km²; see the module docstring)."""
-    import geopandas as gpd
-    from shapely.ops import unary_union
+    """Daily series from ``start`` to ``end``, counts only (the articles give no areas):
 
+    * ``is_held_towns`` / ``is_held_places``: main towns / all places reported as IS-held that
+      day (:func:`briefing.model.state_on`, ``is_held``), with the towns' names;
+    * ``no_longer_reported_places``: places whose latest report still had IS (or its affiliate)
+      holding them, past that report and with no reported end (``status_kind`` "last-reported"):
+      status unknown, drawn as a band of their own, never as a loss; their names, and the towns
+      among them (``last_reported_town_names``: the chart says "no later report", not "lost").
+
+    ``is_held_places + no_longer_reported_places`` falls only on a day a period ends, i.e. a day
+    an article reports a loss."""
     days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
-    pts = table.drop_duplicates("place_id")[["place_id", "lat", "lon", "geo_precision"]].dropna()
-    gdf = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326").to_crs(EQUAL_AREA)
-    discs = {pid: geom.buffer(PROXY_RADIUS_KM.get(int(gp), 10.0) * 1000, quad_segs=32)
-             for pid, geom, gp in zip(gdf["place_id"], gdf.geometry, gdf["geo_precision"])}
-    # The state only changes where a control period starts or ends (half-open intervals), so
-    # it is computed once per such boundary and carried forward day by day: same series, a
-    # handful of lookups instead of one per day.
+    # The state only changes where a control period starts or ends (half-open intervals) or turns
+    # "last-reported", so it is computed once per such boundary and carried forward day by day.
     bounds = _state_changes(table)
     changes = sorted({days[0], *bounds[(bounds > days[0]) & (bounds <= days[-1])]})
     per_change = {}
@@ -302,15 +304,14 @@ def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
         st = state_on(table, day)
         held = st[st["is_held"]]
         towns = held[held["kind"].isin(MAIN_KINDS)]
-        # towns still IS-held when last reported, no longer counted: not "lost" (the chart says so)
-        stale = st[(st["status_kind"] == "last-reported") & st["kind"].isin(MAIN_KINDS)] if "status_kind" in st else st.iloc[0:0]
-        area = unary_union([discs[p] for p in held["place_id"] if p in discs]).area / 1e6 if len(held) else 0.0
-        town_area = unary_union([discs[p] for p in towns["place_id"] if p in discs]).area / 1e6 if len(towns) else 0.0
+        # still IS-held when last reported, no later report: status unknown, not "lost"
+        stale = (st[(st["status_kind"] == "last-reported") & st["side"].eq(IS_SIDE)].sort_values("name")
+                 if "status_kind" in st else st.iloc[0:0])
         per_change[day] = {"is_held_towns": len(towns), "is_held_places": len(held),
-                           "area_proxy_km2": round(area, 0), "area_proxy_towns_km2": round(town_area, 0),
-                           "area_proxy_other_km2": round(area - town_area, 0),
+                           "no_longer_reported_places": len(stale),
                            "is_held_town_names": "; ".join(towns["name"]),
-                           "last_reported_town_names": "; ".join(stale["name"])}
+                           "no_longer_reported_names": "; ".join(stale["name"]),
+                           "last_reported_town_names": "; ".join(stale.loc[stale["kind"].isin(MAIN_KINDS), "name"])}
     rows, current = [], None
     for day in days:
         current = per_change.get(day, current)
@@ -375,8 +376,7 @@ HEADINGS = {
                 "## Territory: where the events were"),
     "shrinking": (
         "### How fast it shrank\n\nThe articles give no front lines or areas, so the chart counts places: the main "
-        "towns IS held, and every place\nthe articles still name as IS-held. The towns fell one after another; "
-        "villages, desert areas and an oilfield\nremain after the last town.",
+        "towns, and every place\nthe articles report as IS-held.",
         "### Places held over time", ""),
     "key dates": (
         "### Control on the key dates\n\nOne map for each day on which a main town changed hands, as the data "
@@ -396,13 +396,18 @@ HEADINGS = {
 }
 
 
+#: Added to the shrinking chart's lead when the chart draws the "no longer reported" band.
+SHRINK_BAND_LEAD = (" A place counts as held up to its latest report; when no later article mentions it, it "
+                    "moves to a band of its own, \u201cno longer reported\u201d: status unknown, not lost.")
+
+
 @dataclass
 class TerritoryView:
     """Everything notebook 03 shows for one ``as_of``: one method per output cell.
 
     ``mode`` follows the data: ``"none"`` (no control recorded: each output says so),
     ``"detail"`` (up to :data:`DETAIL_PLACES` places: key dates, zones by geographic precision,
-    an area proxy, a quote per place in the web map) or ``"places"`` (more: places drawn as
+    a quote per place in the web map) or ``"places"`` (more: places drawn as
     points, places held per side, panels spread over the period, at most
     :data:`WEB_MAX_PLACES` places on the web map)."""
 
@@ -423,7 +428,10 @@ class TerritoryView:
     def heading(self, key: str = "section"):
         """A heading and lead (:data:`HEADINGS`), chosen by what the dataset offers."""
         kind = 0 if self.ds.has_quotes else (1 if self.mode != "none" else 2)
-        return render.heading(HEADINGS[key][kind])
+        text = HEADINGS[key][kind]
+        if key == "shrinking" and text and self.mode == "detail" and self.detail.series["no_longer_reported_places"].any():
+            text += SHRINK_BAND_LEAD
+        return render.heading(text)
 
     def narrative(self):
         """A short Markdown paragraph computed from the data (values escaped by render.markdown)."""
@@ -440,14 +448,30 @@ class TerritoryView:
         holdouts = held[~held["kind"].isin(MAIN_KINDS)].sort_values("name")
         changes = [k.label for k in t.panels[1:] if "taken" in k.label]
         n_stale = int(holdouts["status"].str.contains("last reported").sum())
+        # past their last report, still IS-held then, no end reported: status unknown (the chart's hatched band)
+        now = state_on(t.table, pd.Timestamp(t.as_of))
+        unreported = now[now["status_kind"].eq("last-reported") & now["side"].eq(IS_SIDE)].sort_values(
+            ["last_reported", "name"])
         # counts in words (words.of_the / count / verb): "none of the 5 main towns", "1 place", "1 of them was"
         template = (
             "On **{as_of}**, the data show IS {holding} **{held}** it held on {start}{towns_left}. {changes_text}\n\n"
-            + ("Beyond the towns, {who} still report IS (or its affiliate) in **{n_holdouts}**: {holdouts}. "
+            + ("Beyond the towns, {who} still report {is_held_by} in **{n_holdouts}**: {holdouts}. "
                "{stale}Their extent is never given, so the maps draw them as zones around the point the geocoder "
                "assigns (see the figure captions)." if len(holdouts) else
-               "Beyond the towns, {who} report IS (or its affiliate) in no other place.")
+               "Beyond the towns, {who} report IS in no other place.")
+            + ("\n\nAnother **{n_unreported}** {was_were} last reported as held by {is_unreported_by} before that "
+               "date, and no later article mentions {them}, so {who} do not say who held {them} on {as_of} (the "
+               "chart below counts {them} apart, as \u201cno longer reported\u201d, not as losses): {unreported}."
+               if len(unreported) else "")
         )
+        by_report = []
+        for day, g in unreported.groupby("last_reported", sort=True):
+            srcs = list(dict.fromkeys(g["last_source"].astype(str)))
+            if len(srcs) == 1:
+                by_report.append(f"on {long_date(day)} ({srcs[0]}), " + words.names(list(g["name"])))
+            else:
+                by_report.append(f"on {long_date(day)}, " + words.names([f"{n} ({src})" for n, src in
+                                                                      zip(g["name"], g["last_source"])]))
         return render.markdown(
             template, who="the articles" if self.ds.has_quotes else "the data",
             as_of=long_date(t.as_of), start=long_date(first["date"]),
@@ -459,6 +483,9 @@ class TerritoryView:
             n_holdouts=words.count(len(holdouts), "place"), holdouts=", ".join(holdouts["name"]),
             stale=(f"{n_stale} of them {words.verb(n_stale, 'was', 'were')} last reported before that date and "
                    f"no end is reported. " if n_stale else ""),
+            n_unreported=words.count(len(unreported), "place"), was_were=words.verb(len(unreported), "was", "were"),
+            them="it" if len(unreported) == 1 else "them", unreported="; ".join(by_report),
+            is_held_by=_is_or_affiliate(t.table, holdouts), is_unreported_by=_is_or_affiliate(t.table, unreported),
         )
 
 
@@ -472,13 +499,14 @@ class TerritoryView:
         t = self.detail
         fig = maps.shrinking_chart(t.series, t.panels)
         stale = _drops_unreported(t.series)
+        unreported = bool(t.series["no_longer_reported_places"].any())
         caption = (
-            "Places the articles name as held by IS on each day: main towns (cities and towns in the data, solid) "
-            "and all places (dashed); each town is named on the day it was lost"
-            + (" (\u201cno later report\u201d: still IS-held in the last article to mention it, so no longer counted "
-               "from the day after)" if stale else "")
-            + ". The shaded gap is the places other than towns (villages, desert areas, an oilfield). Counts, not "
-            "area: the articles give no front lines or areas."
+            "Main towns (solid; each named on the day of its reported loss"
+            + (", or \u201cno longer reported\u201d when it only leaves the reports" if stale else "")
+            + ") and all places (dashed; grey between the lines: places other than towns) that the articles report "
+            "as IS-held, day by day; counts, not area."
+            + (" Hatched: places no article mentions after a report that had IS holding them: status unknown, not "
+               "lost (the band\u2019s top falls only on a reported loss)." if unreported else "")
         )
         return figures.save(fig, "fig3_shrinking", t.series, self.p.figures_dir, caption=caption)
 
@@ -767,6 +795,14 @@ def _events_map_impl(view) -> object:
 
 
 TerritoryView._events_map = _events_map_impl
+
+
+def _is_or_affiliate(table: pd.DataFrame, rows: pd.DataFrame) -> str:
+    """"IS or its affiliate" when one of ``rows`` is held by another IS-side actor than the one holding
+    most IS-side periods in the data (the group itself), else "IS"."""
+    own = table.loc[table["side"].eq(IS_SIDE), "controller"].astype(object).dropna()
+    main = own.value_counts().index[0] if len(own) else None
+    return "IS (or its affiliate)" if rows["controller"].astype(object).ne(main).any() else "IS"
 
 
 def _nothing():

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
+from ._lazy import pandas as pd
 
 IS_SIDE = "islamic-state"
 

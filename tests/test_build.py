@@ -119,6 +119,20 @@ def test_every_figure_has_its_data_beside_it(first):
         assert (figs / f"{stem}.svg").is_file() and (figs / f"{stem}.csv").is_file(), stem
 
 
+def test_no_published_csv_carries_an_area(first):
+    """The Limitations say the briefing computes no area: no CSV it publishes (figures and tables,
+    each embedded in the HTML as "Data behind …") has an area column (the shrinking chart's CSV
+    had three km² "area proxy" columns)."""
+    import csv
+
+    csvs = sorted((first / "figures").glob("*.csv"))
+    assert len(csvs) >= 6
+    for f in csvs:
+        header = next(csv.reader(f.read_text(encoding="utf-8").splitlines()))
+        bad = [c for c in header if re.search(r"area|km2|km²|sq_?km", c, re.I)]
+        assert not bad, (f.name, bad)
+
+
 # --------------------------------------------------------------------------- the PDF
 
 def test_pdf_is_a4_short_embedded_and_codeless(first):
@@ -377,45 +391,56 @@ def test_html_is_self_contained(first):
     assert 'nav class="toc"' in html and html.count('<figure class="figure"') >= 6
 
 
-def test_html_in_offline_chromium(first):
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's browser tests (starting it costs more CPU than a
+    test's pages); each test opens its pages in contexts of their own (``new_page``), so no
+    cookie, cache or route is shared between tests."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).is_file(), "Debian's chromium is missing: run scripts/system-deps.sh"
-    problems, requests = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-
-            def route(r):
-                if r.request.url.startswith(("file:", "data:", "about:")):
-                    r.continue_()
-                else:
-                    requests.append(r.request.url)
-                    r.abort()
-
-            page.route("**/*", route)
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto((first / "briefing.html").as_uri())
-            frame = next(f for f in page.frames if f != page.main_frame)
-            frame.wait_for_function("typeof window.territorySlider !== 'undefined'", timeout=15000)
-            borders = frame.evaluate("document.querySelectorAll('path.leaflet-interactive:not(.place)').length")
-            assert borders >= 5, "vector basemap not drawn"
-            last = frame.evaluate("territorySlider.steps.length - 1")
-
-            def state():
-                return frame.evaluate("Array.from(document.querySelectorAll('path.place')).map(p => p.getAttribute('class')).sort().join('|')")
-
-            at_end = state()
-            frame.evaluate("(() => { const i = document.querySelector('input.ts-range'); i.value = '0';"
-                           " i.dispatchEvent(new Event('input')); })()")
-            at_start = state()
-            assert at_start != at_end, "moving the time slider did not change the map"
-            frame.evaluate(f"territorySlider.show({last})")
-            page.screenshot(path=str(first / "screenshot.png"), full_page=False)
+            yield b
         finally:
-            browser.close()
+            b.close()
+
+
+def test_html_in_offline_chromium(first, browser):
+    problems, requests = [], []
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    try:
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:", "about:")):
+                r.continue_()
+            else:
+                requests.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.goto((first / "briefing.html").as_uri())
+        frame = next(f for f in page.frames if f != page.main_frame)
+        frame.wait_for_function("typeof window.territorySlider !== 'undefined'", timeout=15000)
+        borders = frame.evaluate("document.querySelectorAll('path.leaflet-interactive:not(.place)').length")
+        assert borders >= 5, "vector basemap not drawn"
+        last = frame.evaluate("territorySlider.steps.length - 1")
+
+        def state():
+            return frame.evaluate("Array.from(document.querySelectorAll('path.place')).map(p => p.getAttribute('class')).sort().join('|')")
+
+        at_end = state()
+        frame.evaluate("(() => { const i = document.querySelector('input.ts-range'); i.value = '0';"
+                       " i.dispatchEvent(new Event('input')); })()")
+        at_start = state()
+        assert at_start != at_end, "moving the time slider did not change the map"
+        frame.evaluate(f"territorySlider.show({last})")
+        page.screenshot(path=str(first / "screenshot.png"), full_page=False)
+    finally:
+        page.context.close()
     assert not problems, problems
     assert not requests, f"network requests attempted: {requests}"
 
@@ -468,14 +493,12 @@ def test_as_of_build_knows_only_what_was_published(as_of_build):
     assert "Albu Kamal (9 Nov" not in text and "5 articles" not in text
 
 
-def test_html_reads_on_a_phone_and_a_desktop(first):
+def test_html_reads_on_a_phone_and_a_desktop(first, browser):
     """At 375 px nothing scrolls sideways (tables reflow, wide figures scroll in their own box);
     at 1280 px figures are shown at 1.5× their printed width or more (their smallest type,
     5.5 pt, then reads at 11 px); each figure and each data table links its CSV (embedded, the
     same bytes as the file beside the report); the page links the PDF beside it; a chronology row moves the map."""
     import base64
-
-    from playwright.sync_api import sync_playwright
 
     html_path = first / "briefing.html"
     text = html_path.read_text(encoding="utf-8")
@@ -489,54 +512,53 @@ def test_html_reads_on_a_phone_and_a_desktop(first):
     assert figure_ids and set(figure_ids) | set(table_csvs) == {n[:-4] for n in links}, (figure_ids, sorted(links))
     for name, b64 in links.items():
         assert base64.b64decode(b64) == (first / "figures" / name).read_bytes(), name
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            phone = browser.new_page(viewport={"width": 375, "height": 800})
-            phone.goto(html_path.as_uri())
-            width = phone.evaluate("document.documentElement.scrollWidth")
-            assert width <= 375, f"the page scrolls sideways at 375 px ({width} px wide)"
-            cut = phone.evaluate("Array.from(document.querySelectorAll('table.data td')).filter("
-                                 "td => td.getBoundingClientRect().right > 375.5).length")
-            assert cut == 0, f"{cut} table cells reach past the screen's edge"
-            # a figure wider than the screen says that it scrolls; one with a narrow form shows that instead
-            hints = phone.evaluate("Array.from(document.querySelectorAll('figure.figure')).map(f => [f.id, "
-                                   "!!f.querySelector('.narrow'), f.querySelector('.wide').scrollWidth > "
-                                   "f.querySelector('.wide').clientWidth, !!(f.querySelector('.scroll-hint') "
-                                   "&& f.querySelector('.scroll-hint').offsetParent)])")
-            assert any(h[3] for h in hints), hints
-            for fig_id, has_narrow, scrolls, hinted in hints:
-                assert hinted == (scrolls and not has_narrow), (fig_id, has_narrow, scrolls, hinted)
-            # the bar charts show their narrow form: one row per mark of the chart (its CSV's rows), on screen
-            import pandas as pd
+    try:
+        phone = browser.new_page(viewport={"width": 375, "height": 800})
+        phone.goto(html_path.as_uri())
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page scrolls sideways at 375 px ({width} px wide)"
+        cut = phone.evaluate("Array.from(document.querySelectorAll('table.data td')).filter("
+                             "td => td.getBoundingClientRect().right > 375.5).length")
+        assert cut == 0, f"{cut} table cells reach past the screen's edge"
+        # a figure wider than the screen says that it scrolls; one with a narrow form shows that instead
+        hints = phone.evaluate("Array.from(document.querySelectorAll('figure.figure')).map(f => [f.id, "
+                               "!!f.querySelector('.narrow'), f.querySelector('.wide').scrollWidth > "
+                               "f.querySelector('.wide').clientWidth, !!(f.querySelector('.scroll-hint') "
+                               "&& f.querySelector('.scroll-hint').offsetParent)])")
+        assert any(h[3] for h in hints), hints
+        for fig_id, has_narrow, scrolls, hinted in hints:
+            assert hinted == (scrolls and not has_narrow), (fig_id, has_narrow, scrolls, hinted)
+        # the bar charts show their narrow form: one row per mark of the chart (its CSV's rows), on screen
+        import pandas as pd
 
-            for fig_id in ("fig4_displacement", "fig4_fighters", "fig4_territory_figures"):
-                shown_rows, right = phone.evaluate(
-                    "id => { const n = document.querySelector('#' + id + ' .nbars'); if (!n || !n.offsetParent) return [0, 0];"
-                    " return [n.querySelectorAll('.nb-row').length, Math.max(...Array.from(n.querySelectorAll('*'))"
-                    ".map(e => e.getBoundingClientRect().right))]; }", fig_id)
-                assert shown_rows == len(pd.read_csv(first / "figures" / f"{fig_id}.csv")) > 0, fig_id
-                assert right <= 375, (fig_id, right)
-            phone.close()
-            desk = browser.new_page(viewport={"width": 1280, "height": 900})
-            desk.goto(html_path.as_uri())
-            shown = desk.evaluate("Array.from(document.querySelectorAll('figure.figure img')).map("
-                                  "i => [i.closest('figure').id, i.getBoundingClientRect().width])")
-            assert desk.evaluate("Array.from(document.querySelectorAll('.scroll-hint')).every(h => !h.offsetParent)")
-            assert shown and all(w >= 1.5 * 643 - 1 for _, w in shown), shown
-            # click a chronology row: the map shows that place on (or just before) that date
-            frame = next(f for f in desk.frames if f != desk.main_frame)
-            frame.wait_for_function("typeof window.territorySlider !== 'undefined'", timeout=15000)
-            desk.click('tr[data-place="albu-kamal"][data-date="2017-11-09"]')
-            frame.wait_for_function("document.querySelector('input.ts-range').getAttribute('data-date') === '2017-11-09'"
-                                    " && !!document.querySelector('.leaflet-popup-content')", timeout=10000)
-            assert "Albu Kamal" in frame.evaluate("document.querySelector('.leaflet-popup-content').textContent")
-            # click-to-enlarge: the figure fills the window, a second click closes it
-            desk.locator("figure#fig2_timeline button.zoom").scroll_into_view_if_needed()
-            desk.click("figure#fig2_timeline button.zoom")
-            assert desk.evaluate("document.querySelector('figure#fig2_timeline').getBoundingClientRect().width") >= 1270
-            desk.keyboard.press("Escape")
-            assert not desk.evaluate("document.querySelector('figure.zoomed')")
-            desk.close()
-        finally:
-            browser.close()
+        for fig_id in ("fig4_displacement", "fig4_fighters", "fig4_territory_figures"):
+            shown_rows, right = phone.evaluate(
+                "id => { const n = document.querySelector('#' + id + ' .nbars'); if (!n || !n.offsetParent) return [0, 0];"
+                " return [n.querySelectorAll('.nb-row').length, Math.max(...Array.from(n.querySelectorAll('*'))"
+                ".map(e => e.getBoundingClientRect().right))]; }", fig_id)
+            assert shown_rows == len(pd.read_csv(first / "figures" / f"{fig_id}.csv")) > 0, fig_id
+            assert right <= 375, (fig_id, right)
+        phone.close()
+        desk = browser.new_page(viewport={"width": 1280, "height": 900})
+        desk.goto(html_path.as_uri())
+        shown = desk.evaluate("Array.from(document.querySelectorAll('figure.figure img')).map("
+                              "i => [i.closest('figure').id, i.getBoundingClientRect().width])")
+        assert desk.evaluate("Array.from(document.querySelectorAll('.scroll-hint')).every(h => !h.offsetParent)")
+        assert shown and all(w >= 1.5 * 643 - 1 for _, w in shown), shown
+        # click a chronology row: the map shows that place on (or just before) that date
+        frame = next(f for f in desk.frames if f != desk.main_frame)
+        frame.wait_for_function("typeof window.territorySlider !== 'undefined'", timeout=15000)
+        desk.click('tr[data-place="albu-kamal"][data-date="2017-11-09"]')
+        frame.wait_for_function("document.querySelector('input.ts-range').getAttribute('data-date') === '2017-11-09'"
+                                " && !!document.querySelector('.leaflet-popup-content')", timeout=10000)
+        assert "Albu Kamal" in frame.evaluate("document.querySelector('.leaflet-popup-content').textContent")
+        # click-to-enlarge: the figure fills the window, a second click closes it
+        desk.locator("figure#fig2_timeline button.zoom").scroll_into_view_if_needed()
+        desk.click("figure#fig2_timeline button.zoom")
+        assert desk.evaluate("document.querySelector('figure#fig2_timeline').getBoundingClientRect().width") >= 1270
+        desk.keyboard.press("Escape")
+        assert not desk.evaluate("document.querySelector('figure.zoomed')")
+        desk.close()
+    finally:
+        for context in browser.contexts:
+            context.close()

@@ -117,7 +117,54 @@ def test_shrinking_series(ctx):
     s = ctx.detail.series.set_index("date")
     assert s.loc["2017-10-16", "is_held_towns"] == 5
     assert s.loc["2017-11-17", "is_held_towns"] == 0
-    assert (s["area_proxy_km2"].diff().dropna() <= 0).all()  # never grows in this data
+    # the articles give no areas: the series (and so the figure's CSV) carries none
+    assert not [c for c in s.columns if "area" in c or "km" in c], list(s.columns)
+
+
+def test_shrinking_falls_only_on_a_reported_loss(ctx):
+    """Places reported as held plus places no longer reported (status unknown) fall only on a day a
+    control period of IS ends, i.e. a day an article reports a loss; the held line alone also falls
+    on the day after a place's last report (the oilfield on 4 Nov, Hiri on 6 Nov), and there the
+    band takes the place over."""
+    t = ctx.detail.table
+    s = ctx.detail.series
+    total = s["is_held_places"] + s["no_longer_reported_places"]
+    ends = set(t.loc[(t["side"] == "islamic-state") & t["end"].notna(), "end"].dt.date.astype(str))
+    falls = [d for d, step in zip(s["date"].iloc[1:], total.diff().iloc[1:]) if step < 0]
+    assert falls and set(falls) <= ends, (falls, ends)
+    unreported_only = [d for d, a, b in zip(s["date"].iloc[1:], s["is_held_places"].diff().iloc[1:],
+                                            total.diff().iloc[1:]) if a < 0 and b == 0]
+    assert "2017-11-04" in unreported_only and "2017-11-06" in unreported_only, unreported_only
+    on = s.set_index("date")
+    assert "IS-held oilfield" in on.loc["2017-11-04", "no_longer_reported_names"]
+    assert "Hiri" in on.loc["2017-11-06", "no_longer_reported_names"]
+    assert "Hiri" not in on.loc["2017-11-05", "no_longer_reported_names"]
+
+
+def test_territory_text_names_held_and_unreported_places_apart(ctx):
+    """The narrative's "still report IS in" list holds only places held on as_of (the oilfield,
+    last reported on 3 Nov, is not among them), and the places past their last report are named
+    apart with the date and source of that report; the lead promises the band only when it is drawn."""
+    from briefing.model import state_on
+
+    text = ctx.narrative().bundle["text/markdown"]
+    still, _, rest = text.partition("Another ")
+    now = state_on(ctx.detail.table, pd.Timestamp(ctx.as_of))
+    held = set(now.loc[now["is_held"], "name"])
+    unreported = now[now["status_kind"].eq("last-reported") & now["side"].eq("islamic-state")]
+    assert len(unreported) >= 2
+    for name in unreported["name"]:
+        assert name not in still and name in rest, name
+    for name in held:
+        assert name not in rest, name
+    assert "on 3 Nov 2017 (s002)" in rest and "not as losses" in rest
+    lead = ctx.heading("shrinking").bundle["text/markdown"]
+    assert "oilfield" not in lead and "no longer reported" in lead
+    early = open_view(T, as_of="2017-11-03")
+    assert not early.detail.series["no_longer_reported_places"].any()
+    assert "no longer reported" not in early.heading("shrinking").bundle["text/markdown"]
+    assert "Another " not in early.narrative().bundle["text/markdown"]
+    assert "Hatched" not in early.figure_shrinking().caption
 
 
 def test_series_and_text_follow_the_one_rule_every_day(ctx):
@@ -228,20 +275,22 @@ def test_web_map_shows_the_reference_capitals_and_governorate_boundaries(ctx):
 
 def test_a_town_no_longer_reported_is_not_called_lost(tmp_path):
     """As of 5 Nov 2017 Rawa drops out of the towns IS holds on 4 Nov because no later article
-    reports it held, not because anyone took it: the chart names it "no later report", never
-    "Rawa lost", and the caption says what that means. On 17 Nov every town's drop is a loss."""
+    reports it held, not because anyone took it: the chart names it "no longer reported", never
+    "Rawa lost", counts it in the hatched band, and the caption says what that means. On 17 Nov
+    every town's drop is a loss."""
     early = open_view(T, as_of="2017-11-05", figures_dir=tmp_path / "early")
     s = early.detail.series.set_index("date")
     assert "Rawa" in s.loc["2017-11-03", "is_held_town_names"] and "Rawa" not in s.loc["2017-11-04", "is_held_town_names"]
     assert "Rawa" in s.loc["2017-11-04", "last_reported_town_names"]
     out = early.figure_shrinking()
     svg = (tmp_path / "early" / "fig3_shrinking.svg").read_text(encoding="utf-8")
-    assert "Rawa: no later report" in svg and "Rawa lost" not in svg
-    assert "no later report" in out.caption
+    assert "Rawa: no longer reported" in svg and "Rawa lost" not in svg
+    assert "Rawa" in s.loc["2017-11-04", "no_longer_reported_names"]
+    assert "no longer reported" in out.caption and "Hatched:" in out.caption
     late = open_view(T, figures_dir=tmp_path / "late")
     assert not T._drops_unreported(late.detail.series)
     late_out = late.figure_shrinking()
-    assert "no later report" not in late_out.caption
+    assert "when it only leaves the reports" not in late_out.caption
     assert "Rawa lost" in (tmp_path / "late" / "fig3_shrinking.svg").read_text(encoding="utf-8")
 
 

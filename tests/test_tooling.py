@@ -153,3 +153,60 @@ def test_gazetteer_is_split_once_and_reused(tmp_path, monkeypatch):
 ])
 def test_schedule_keeps_notebooks_and_build_modules_whole(nodeid, scope):
     assert xdist_groups.scope_of(nodeid) == scope
+
+
+def test_schedule_starts_the_long_units_first_longest_first():
+    """xdist hands out units in queue order: the long ones go first (a long unit handed out last
+    would leave the other worker idle at the end); the short ones keep xdist's order."""
+    queue = ["tests/test_hostile.py", "tests/test_a.py::test_x", "notebooks/03_territory.ipynb", "tests/test_build.py",
+             "tests/test_b.py::test_y", "tests/test_robustness.py"]
+    ordered = xdist_groups.heaviest_first(queue)
+    assert ordered == ["tests/test_robustness.py", "tests/test_build.py", "notebooks/03_territory.ipynb",
+                       "tests/test_hostile.py", "tests/test_a.py::test_x", "tests/test_b.py::test_y"]
+
+
+def test_schedule_names_only_units_that_exist():
+    """A renamed module or test must not silently drop out of the long units' list."""
+    for scope in xdist_groups.HEAVY:
+        path, _, name = scope.partition("::")
+        assert (paths.ROOT / path).is_file(), scope
+        assert xdist_groups.scope_of(scope) == scope, f"{scope} is not a unit of the schedule"
+        if name:
+            assert re.search(rf"^def {re.escape(name)}\(", (paths.ROOT / path).read_text(encoding="utf-8"), re.M), scope
+
+
+
+# --------------------------------------------------------------------------- start-up costs
+def _in_new_process(code: str) -> str:
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code], cwd=paths.ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_a_validation_that_fails_imports_no_pandas(tmp_path):
+    """`make validate` on a broken folder and a `make report` stopped by validation never read a
+    table into pandas: pandas, numpy and pyarrow are imported on first use (briefing._lazy)."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "events.csv").write_text("event_id,date\nx,2017-13-01\n", encoding="utf-8")
+    out = _in_new_process(
+        "import sys, contextlib, io\n"
+        "from briefing.__main__ import main\n"
+        "with contextlib.redirect_stderr(io.StringIO()) as err:\n"
+        f"    code = main(['validate', '--data-dir', {str(tmp_path / 'data')!r}])\n"
+        "print(code, err.getvalue().startswith('error:'), sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))")
+    assert out == "2 True []", out
+    # and pandas is still there when used: the same module loads a dataset
+    out = _in_new_process("from briefing import adapters, model\n"
+                          "ds = adapters.load('data'); print(type(ds.events).__name__, model.pd.Timestamp('2017-11-05').day)")
+    assert out == "DataFrame 5", out
+
+
+def test_the_notebook_step_loads_papermill_without_pyarrow():
+    """papermill's HDFS reader (pyarrow.fs, with pyarrow and numpy) is declined while papermill
+    loads in the notebook step, and pyarrow.fs imports normally afterwards."""
+    out = _in_new_process("import sys\nfrom briefing import build\npm = build._papermill()\n"
+                          "print(sorted(m for m in ('numpy', 'pyarrow', 'pyarrow.fs') if m in sys.modules), "
+                          "callable(pm.execute_notebook))\nimport pyarrow.fs\nprint('pyarrow.fs' in sys.modules)")
+    assert out.splitlines() == ["[] True", "True"], out

@@ -124,7 +124,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
+from .._lazy import pandas as pd
 
 from .. import paths
 from ..errors import DataError, ValidationFailed

@@ -26,7 +26,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import pandas as pd
+from .._lazy import pandas as pd
 
 from .. import paths
 from ..errors import DataError, ValidationFailed

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
+from .._lazy import pandas as pd
 
 from .. import paths
 from ..errors import DataError, ValidationFailed
