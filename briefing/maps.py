@@ -169,7 +169,7 @@ def _line_segments(geoms) -> list[np.ndarray]:
 
 
 def _basemap_artists(proj: dict) -> dict:
-    """The basemap as plain matplotlib paths, built once per figure and shared by its panels.
+    """The basemap as plain matplotlib paths (polygons as patches), built once per figure and shared by its panels.
 
     GeoPandas' ``plot`` redraws the whole figure after every call (``draw_idle`` on the Agg
     canvas), which made five panels × four layers cost seconds; collections cost nothing."""
@@ -179,13 +179,17 @@ def _basemap_artists(proj: dict) -> dict:
         lakes = proj.get("lakes")
         rivers = proj.get("rivers")
         admin1 = proj.get("admin1_boundaries")
+        def patches(geoms) -> list[PathPatch]:
+            # a PatchCollection reads only its patches' paths: the panels share these
+            return [PathPatch(p) for p in _polygon_paths(geoms)]
+
         proj["_artists"] = {
             "admin1": _line_segments(admin1.geometry) if admin1 is not None and len(admin1) else [],
-            "other": _polygon_paths(c[~focus].geometry),
-            "focus": [_polygon_paths(c[focus & (c["iso_a2"] == iso)].geometry)
+            "other": patches(c[~focus].geometry),
+            "focus": [patches(c[focus & (c["iso_a2"] == iso)].geometry)
                       for iso in sorted(set(c.loc[focus, "iso_a2"]))] if "iso_a2" in c
-                     else [_polygon_paths(c[focus].geometry)],
-            "lakes": _polygon_paths(lakes.geometry) if lakes is not None and len(lakes) else [],
+                     else [patches(c[focus].geometry)],
+            "lakes": patches(lakes.geometry) if lakes is not None and len(lakes) else [],
             "rivers": _line_segments(rivers.geometry) if rivers is not None and len(rivers) else [],
         }
     return proj["_artists"]
@@ -211,9 +215,9 @@ def _basemap(ax, proj: dict, bounds) -> None:
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=WATER, edgecolor="none", zorder=0))
     art = _basemap_artists(proj)
 
-    def polygons(paths, zorder, **style):
-        if paths:
-            ax.add_collection(PatchCollection([PathPatch(p) for p in paths], zorder=zorder, **style), autolim=False)
+    def polygons(patches, zorder, **style):
+        if patches:
+            ax.add_collection(PatchCollection(patches, zorder=zorder, **style), autolim=False)
 
     polygons(art["other"], 1, facecolor=OTHER_FILL, edgecolor=BORDER, linewidth=0.4)
     for k, paths in enumerate(art["focus"]):

@@ -12,6 +12,13 @@ What folium does by default, and what this module does instead
   :func:`deterministic_ids` temporarily replaces the classmethod ``Element._generate_id``
   with a counter that restarts at 1 for every map build, so the same data give the same
   bytes (nbval compares them; rebuilds are byte-identical). The original is restored on exit.
+* **Scripts compiled as templates** — branca's ``MacroElement.render`` wraps each element's
+  rendered script in ``Element(text)``, which compiles that text as a new jinja template: slow
+  (some 0.3 ms an element), and ``{{ … }}`` in text from the data would be evaluated. Our own
+  elements (popups, tooltips, the slider) add their scripts as plain text
+  (:class:`_ScriptAsText`); braces in the names that reach folium's own elements (layer list,
+  governorate names) go as character references. The basemap's GeoJSON still passes through
+  folium's ``GeoJson``: a data folder's basemap with ``{{`` in a property value is not covered.
 * **Tiles** — no tile layer is shown by default (no network request). The vector basemap
   (countries, the faint dashed boundaries between governorates, the schematic Euphrates, lakes)
   is drawn as GeoJSON layers, with Damascus and Baghdad as quiet reference marks (grey square,

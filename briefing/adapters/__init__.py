@@ -27,6 +27,7 @@ from .. import params as P
 from .. import paths
 from ..errors import DataError, ValidationFailed
 from ..model import Dataset, known_on
+from ..runtime import imports_done
 from . import acled, curated, ucdp
 
 #: The tables :func:`open` reads to cut the dataset to what was known on ``as_of``
@@ -79,7 +80,9 @@ def open(data_dir="data", as_of="", figures_dir="", tables=None, **extra) -> tup
     """The third cell of every notebook: check the common parameters, load the dataset
     (validated), resolve ``as_of`` against its period and return the dataset **as known on**
     ``as_of`` (:func:`briefing.model.known_on`: later sources do not exist in it). Returns
-    ``(ds, params)`` with ``params.as_of`` a date."""
+    ``(ds, params)`` with ``params.as_of`` a date. The notebook's imports are done by now:
+    :func:`briefing.runtime.imports_done` takes them out of the garbage collector's way."""
+    imports_done()
     p = P.check(data_dir=data_dir, as_of=as_of, figures_dir=figures_dir, **extra)
     full = load(p.data_dir, tables)
     as_of = full.resolve_as_of(p.as_of)
