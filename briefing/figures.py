@@ -59,6 +59,22 @@ def holder_colour(row) -> str:
     return SIDE_COLOURS.get(side, SIDE_COLOURS["other"])
 
 
+#: Extents (``control.extent``) short of full control: a place held so is drawn half-filled (a
+#: dot) or sparsely hatched (a zone), in print and on the web, and worded apart in the text.
+PART_EXTENTS = ("partial", "contested", "presence")
+#: How the key and the text name them
+PART_WORDS = {"partial": "partly held", "contested": "contested", "presence": "a presence only"}
+
+
+def is_part(row) -> bool:
+    """Whether a place is drawn as held short of full control (:data:`PART_EXTENTS`): only while
+    it is held (a place past its last report is a ring, a lost one is grey)."""
+    extent = row.get("extent")
+    status = row.get("status_kind", "held")
+    return isinstance(extent, str) and extent in PART_EXTENTS and (status == "held" or status is None) \
+        and row.get("force") != "last-reported"
+
+
 INK = "#222222"
 MUTED = "#6b6b6b"
 GRID = "#dddddd"

@@ -534,8 +534,8 @@ def _draw_places(ax, here: pd.DataFrame, numbers: dict, renderer, *, labelled=No
     """Zones and dots of one panel (or inset); returns (obstacle boxes, label items) for the
     places in ``labelled`` (all when None)."""
     # only the columns drawn here: sorting and reading the popups' long texts cost more than the drawing
-    here = here[[c for c in ("place_id", "name", "x", "y", "zone_km", "is_held", "side", "force", "controller")
-                 if c in here.columns]]
+    here = here[[c for c in ("place_id", "name", "x", "y", "zone_km", "is_held", "side", "force", "controller",
+                             "extent", "status_kind") if c in here.columns]]
     zones = here[here["zone_km"] > 0].sort_values(["zone_km", "place_id"], ascending=[False, True])
     points = here[here["zone_km"] <= 0].sort_values(["is_held", "place_id"])
     for z in zones.to_dict("records"):  # in the inset (size > 1) a zone fills most of the frame: lighter
@@ -543,7 +543,9 @@ def _draw_places(ax, here: pd.DataFrame, numbers: dict, renderer, *, labelled=No
         # add_artist, not add_patch: the panel's extent is fixed, and add_patch would work out each
         # circle's Bézier extrema for autoscaling that never happens (about 1 ms a circle)
         ax.add_artist(Circle((z["x"], z["y"]), z["zone_km"] * 1000, facecolor="none", edgecolor=colour(z),
-                             hatch=None if stale else ("//////" if size == 1.0 else "///"),
+                             # partly held, contested or a presence only: half as dense a hatching
+                             hatch=None if stale else (("///" if figures.is_part(z) else "//////") if size == 1.0
+                                                       else ("//" if figures.is_part(z) else "///")),
                              linestyle=(0, (1, 1.5)) if stale else "-",
                              linewidth=0.9 if stale else 0.6, zorder=6, alpha=0.9 if size == 1.0 else 0.5))
     point_rows = points.to_dict("records")
@@ -551,6 +553,12 @@ def _draw_places(ax, here: pd.DataFrame, numbers: dict, renderer, *, labelled=No
         if p.get("force") == "last-reported":  # a ring in the last holder's colour, not a held dot
             ax.plot(p["x"], p["y"], marker="o", ms=3.8 * size, mfc="white", mec=colour(p), mew=1.3, zorder=10,
                     linestyle="none")
+        elif figures.is_part(p):  # partly held, contested or a presence only: a half-filled dot, on a white
+            # disc so that its white half stands out on a hatched zone
+            ax.plot(p["x"], p["y"], marker="o", ms=6.6 * size, mfc="white", mec="white", mew=0, zorder=10,
+                    linestyle="none")
+            ax.plot(p["x"], p["y"], marker="o", ms=5.0 * size, fillstyle="left", mfc=colour(p), mfcalt="white",
+                    mec=colour(p), mew=0.9, zorder=10, linestyle="none")
         else:
             ax.plot(p["x"], p["y"], marker="o", ms=4.2 * size, mfc=colour(p), mec="white", mew=0.6, zorder=10,
                     linestyle="none")
@@ -726,6 +734,10 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
         who = ", ".join(sorted(set(rows["controller_name"].dropna())))
         handles.append(Line2D([], [], marker="o", ls="none", mfc=figures.SIDE_COLOURS[side], mec="white", ms=5,
                               label=f"Held by {side_name(side)} ({who})"))
+    if "extent" in states and any(figures.is_part(r) for r in states[["extent", "status_kind", "force"]].to_dict("records")):
+        handles.append(Line2D([], [], marker="o", ls="none", fillstyle="left", mfc=figures.INK, mfcalt="white",
+                              mec=figures.INK, mew=0.8, ms=5.2,
+                              label="Half-filled (a zone: sparser hatching): partly held,\ncontested or a presence only"))
     fresh = states[states["force"] != "last-reported"] if "force" in states else states
     if fresh["controller"].isna().any():
         handles.append(Line2D([], [], marker="o", ls="none", mfc=UNKNOWN_COLOUR, mec="white", ms=5,
@@ -794,8 +806,16 @@ def shrinking_chart(series: pd.DataFrame, panels: list):
     # The key, with each mark's value on the last day, stands in the top right corner: the lines
     # fall over time and the y range has headroom, so the corner above them is free.
     on = f"{last_day.day} {last_day:%b}"
+    # towns held short of full control are counted in the solid line and named in its key entry
+    part_until: dict[str, str] = {}
+    for day, names in zip(series["date"], series.get("partly_held_town_names", pd.Series(dtype=object))):
+        for n in filter(None, str(names).split("; ")):
+            part_until[n] = f"{pd.Timestamp(day).day} {pd.Timestamp(day):%b}"
+    part_note = ("; of them only partly held: " + ", ".join(f"{n} (to {d})" for n, d in part_until.items())
+                 if part_until else "")
     handles = [
-        Line2D([], [], color=blk, lw=1.6, label=f"{SHRINK_TOWNS}: {int(series['is_held_towns'].iloc[-1])} on {on}"),
+        Line2D([], [], color=blk, lw=1.6,
+               label=f"{SHRINK_TOWNS}: {int(series['is_held_towns'].iloc[-1])} on {on}{part_note}"),
         Line2D([], [], color=figures.MUTED, lw=1.2, ls="--",
                label=f"{SHRINK_PLACES}: {int(series['is_held_places'].iloc[-1])} on {on}"),
     ]

@@ -286,7 +286,9 @@ def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
     """Daily series from ``start`` to ``end``, counts only (the articles give no areas):
 
     * ``is_held_towns`` / ``is_held_places``: main towns / all places reported as IS-held that
-      day (:func:`briefing.model.state_on`, ``is_held``), with the towns' names;
+      day (:func:`briefing.model.state_on`, ``is_held``), with the towns' names; of the towns,
+      ``is_partly_held_towns`` are held short of full control (``extent`` partial, contested or a
+      presence only: :data:`briefing.figures.PART_EXTENTS`), named in ``partly_held_town_names``;
     * ``no_longer_reported_places``: places whose latest report still had IS (or its affiliate)
       holding them, past that report and with no reported end (``status_kind`` "last-reported"):
       status unknown, drawn as a band of their own, never as a loss; their names, and the towns
@@ -307,9 +309,13 @@ def shrinking(table: pd.DataFrame, start, end) -> pd.DataFrame:
         # still IS-held when last reported, no later report: status unknown, not "lost"
         stale = (st[(st["status_kind"] == "last-reported") & st["side"].eq(IS_SIDE)].sort_values("name")
                  if "status_kind" in st else st.iloc[0:0])
-        per_change[day] = {"is_held_towns": len(towns), "is_held_places": len(held),
+        part = towns.loc[np.array([figures.is_part(r) for r in towns[["extent", "status_kind"]].to_dict("records")],
+                                  dtype=bool)] if "extent" in towns else towns.iloc[0:0]
+        per_change[day] = {"is_held_towns": len(towns), "is_partly_held_towns": len(part),
+                           "is_held_places": len(held),
                            "no_longer_reported_places": len(stale),
                            "is_held_town_names": "; ".join(towns["name"]),
+                           "partly_held_town_names": "; ".join(part["name"]),
                            "no_longer_reported_names": "; ".join(stale["name"]),
                            "last_reported_town_names": "; ".join(stale.loc[stale["kind"].isin(MAIN_KINDS), "name"])}
     rows, current = [], None
@@ -446,6 +452,12 @@ class TerritoryView:
         held = t.final[t.final["is_held"]]
         towns = held[held["kind"].isin(MAIN_KINDS)]
         holdouts = held[~held["kind"].isin(MAIN_KINDS)].sort_values("name")
+        # held short of full control (partly held, contested, a presence only) is worded apart
+        first_towns = [n for n in str(first["partly_held_town_names"]).split("; ") if n]
+
+        def marked(rows) -> list[str]:
+            return [f"{n} ({figures.PART_WORDS[x]})" if figures.is_part({"extent": x}) else str(n)
+                    for n, x in zip(rows["name"], rows["extent"])]
         changes = [k.label for k in t.panels[1:] if "taken" in k.label]
         n_stale = int(holdouts["status"].str.contains("last reported").sum())
         # past their last report, still IS-held then, no end reported: status unknown (the chart's hatched band)
@@ -454,9 +466,10 @@ class TerritoryView:
             ["last_reported", "name"])
         # counts in words (words.of_the / count / verb): "none of the 5 main towns", "1 place", "1 of them was"
         template = (
-            "On **{as_of}**, the data show IS {holding} **{held}** it held on {start}{towns_left}. {changes_text}\n\n"
+            "On **{as_of}**, the data show IS {holding} **{held}** it held{or_partly} on {start}{towns_left}."
+            "{first_split} {changes_text}\n\n"
             + ("Beyond the towns, {who} still report {is_held_by} in **{n_holdouts}**: {holdouts}. "
-               "{stale}Their extent is never given, so the maps draw them as zones around the point the geocoder "
+               "{stale}Their boundaries are never given, so the maps draw them as zones around the point the geocoder "
                "assigns (see the figure captions)." if len(holdouts) else
                "Beyond the towns, {who} report IS in no other place.")
             + ("\n\nAnother **{n_unreported}** {was_were} last reported as held by {is_unreported_by} before that "
@@ -478,9 +491,14 @@ class TerritoryView:
             holding="no longer holding" if (int(final["is_held_towns"]), int(first["is_held_towns"])) == (0, 1) else "holding",
             held=("the one main town" if (int(final["is_held_towns"]), int(first["is_held_towns"])) == (0, 1)
                   else words.of_the(int(final["is_held_towns"]), int(first["is_held_towns"]), "main town")),
-            towns_left=(": " + ", ".join(towns["name"])) if len(towns) else "",
+            towns_left=(": " + ", ".join(marked(towns))) if len(towns) else "",
+            or_partly=" or partly held" if first_towns else "",
+            first_split=(f" On {long_date(first['date'])}, {words.names(first_towns)} "
+                         f"{words.verb(len(first_towns), 'was', 'were')} only partly held ("
+                         f"{words.count(int(first['is_held_towns']) - len(first_towns), 'main town')} held, "
+                         f"{len(first_towns)} partly held)." if first_towns else ""),
             changes_text=("Changes of control on the key dates: " + "; ".join(changes) + ".") if changes else "",
-            n_holdouts=words.count(len(holdouts), "place"), holdouts=", ".join(holdouts["name"]),
+            n_holdouts=words.count(len(holdouts), "place"), holdouts=", ".join(marked(holdouts)),
             stale=(f"{n_stale} of them {words.verb(n_stale, 'was', 'were')} last reported before that date and "
                    f"no end is reported. " if n_stale else ""),
             n_unreported=words.count(len(unreported), "place"), was_were=words.verb(len(unreported), "was", "were"),
@@ -527,6 +545,9 @@ class TerritoryView:
             + (" A ring (or a dotted circle) marks a place whose last report is older than the panel's date: the "
                "colour is who held it then; nothing later is known." if (t.panel_states.get("force") == "last-reported").any()
                else "")
+            + (" Half-filled dots (and sparser hatching): places the articles call partly held, contested or held as a "
+               "presence only." if any(figures.is_part(r) for r in
+                                       t.panel_states[["extent", "status_kind", "force"]].to_dict("records")) else "")
             + " Rivers are schematic (straight segments between riverside "
             "towns). Dashed grey lines: governorate boundaries, with the border area's governorates named in "
             "italic capitals. Borders and governorates: Natural Earth; places: GeoNames. Equal-area projection."
@@ -574,6 +595,9 @@ class TerritoryView:
             governorates=("Governorate boundary" + (" (the border area's governorates named in capitals)" if named else ""))
             if "admin1_boundaries" in self.layers else "",
             capitals="Capital, for orientation (not a place of the data)" if "cities" in self.layers else "",
+            part=("Half-filled dot, or sparser hatching for a zone: partly held, contested or a presence only "
+                  "(colour: the holder)") if any(figures.is_part(r) for r in
+                                                 states[["extent", "status_kind", "force"]].to_dict("records")) else "",
             caption=_html.escape(caption))
         plain = (f"<WebMap: {len(t.web_steps)} dates {t.web_steps[0]['date']}..{t.web_steps[-1]['date']}, "
                  f"{states['place_id'].nunique()} places, {len(doc)} characters>")

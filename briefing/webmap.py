@@ -53,7 +53,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from . import paths
-from .figures import SIDE_COLOURS, holder_colour
+from .figures import SIDE_COLOURS, holder_colour, is_part
 
 VENDOR = paths.VENDOR
 MAP_HEIGHT_PX = 560
@@ -513,9 +513,12 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
                  admin1_named=admin1_named)
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=True, control=True,
                          show=False).add_to(m)
-        hatches = [holder_colour(r) for r in states.to_dict("records") if _is_held_zone(r)]
-        if hatches:
-            m.get_root().html.add_child(_Markup(_hatch_defs(hatches)), name="zone_hatches")
+        rows = states.to_dict("records")
+        hatches = [holder_colour(r) for r in rows if _is_held_zone(r) and not is_part(r)]
+        part_hatches = [holder_colour(r) for r in rows if _is_held_zone(r) and is_part(r)]
+        halves = [holder_colour(r) for r in rows if float(r["zone_km"]) <= 0 and is_part(r)]
+        if hatches or part_hatches or halves:
+            m.get_root().html.add_child(_Markup(_hatch_defs(hatches, part_hatches, halves)), name="zone_hatches")
         forces = [f for f in force_labels if f in set(states["force"])]
         containers = {}
         for force in forces:
@@ -560,7 +563,7 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
 
 def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zones: dict[str, str] | None = None,
                 zone_note: str = "", rivers: str = "", governorates: str = "", capitals: str = "",
-                caption: str = "") -> str:
+                caption: str = "", part: str = "") -> str:
     """The key under the map, in the page (HTML, so it reflows on a phone): one colour swatch
     per force, the zone, river, governorate-boundary and capital symbols (each only when its text
     is given, i.e. when the map draws it), the numbered zones and the caption. Every value is
@@ -574,6 +577,8 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
             continue
         items.append(f'<li><span class="swatch dot" style="background:{e(colour)}" data-colour="{e(colour)}"></span>'
                      f'{e(text)}</li>')
+    if part:  # the map draws a place partly held, contested or a presence only
+        items.append(f'<li><span class="swatch half"></span>{e(part)}</li>')
     if zones:
         items.append('<li><span class="swatch zone"></span>'
                      f'{e(zone_note or "Numbered circle, hatched in its holder’s colour: a place located only near a town or within a region (position, not extent)")}</li>')
@@ -612,21 +617,37 @@ def _label_direction(row, near: _Nearby, near_deg: float = 0.2) -> str:
     return "top" if row["lat"] >= lat[close].max() else "bottom"
 
 
-def _hatch_id(colour: str) -> str:
-    """The id of the SVG pattern that hatches a held zone in ``colour`` (:func:`_hatch_defs`)."""
-    return "zone-hatch-" + colour.lstrip("#").lower()
+def _hatch_id(colour: str, part: bool = False) -> str:
+    """The id of the SVG pattern that hatches a held zone in ``colour`` (``part``: the sparser
+    hatching of a zone partly held, contested or a presence only) (:func:`_hatch_defs`)."""
+    return ("zone-hatch-part-" if part else "zone-hatch-") + colour.lstrip("#").lower()
 
 
-def _hatch_defs(colours) -> str:
-    """SVG patterns, one per holder's colour: diagonal lines in that colour over a faint tint of it,
-    as the print maps hatch a held zone in its holder's colour. (A plain fill at low opacity, as
-    before, turned IS black into the grey the key uses for "taker not reported".)"""
-    pats = "".join(
-        f'<pattern id="{_hatch_id(c)}" class="zone-hatch" data-colour="{html.escape(c)}" patternUnits="userSpaceOnUse" '
-        f'width="7" height="7" patternTransform="rotate(45)"><rect width="7" height="7" fill="{html.escape(c)}" '
-        f'fill-opacity="0.06"></rect><line x1="0" y1="0" x2="0" y2="7" stroke="{html.escape(c)}" stroke-width="1.6" '
-        f'stroke-opacity="0.8"></line></pattern>'
-        for c in sorted(set(colours)))
+def _half_id(colour: str) -> str:
+    """The id of the SVG gradient that fills a dot half in ``colour``, half white (:func:`_hatch_defs`)."""
+    return "half-fill-" + colour.lstrip("#").lower()
+
+
+def _hatch_defs(colours, part_colours=(), half_colours=()) -> str:
+    """SVG paint servers, one per holder's colour: diagonal lines in that colour over a faint tint
+    of it, as the print maps hatch a held zone in its holder's colour (``part_colours``: lines
+    twice as far apart, for a zone partly held, contested or a presence only); and
+    (``half_colours``) a left-half fill for such a dot. (A plain fill at low opacity, as before,
+    turned IS black into the grey the key uses for "taker not reported".)"""
+    e = html.escape
+
+    def pattern(c, part):
+        w = 12 if part else 7
+        return (f'<pattern id="{_hatch_id(c, part)}" class="zone-hatch" data-colour="{e(c)}" '
+                f'patternUnits="userSpaceOnUse" width="{w}" height="{w}" patternTransform="rotate(45)">'
+                f'<rect width="{w}" height="{w}" fill="{e(c)}" fill-opacity="0.06"></rect><line x1="0" y1="0" x2="0" '
+                f'y2="{w}" stroke="{e(c)}" stroke-width="1.6" stroke-opacity="0.8"></line></pattern>')
+
+    pats = "".join(pattern(c, False) for c in sorted(set(colours)))
+    pats += "".join(pattern(c, True) for c in sorted(set(part_colours)))
+    pats += "".join(f'<linearGradient id="{_half_id(c)}" class="half-fill" x1="0" y1="0" x2="1" y2="0">'
+                    f'<stop offset="0.5" stop-color="{e(c)}"></stop><stop offset="0.5" stop-color="#ffffff"></stop>'
+                    f'</linearGradient>' for c in sorted(set(half_colours)))
     return (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false">'
             f'<defs>{pats}</defs></svg>')
 
@@ -656,18 +677,25 @@ def _place_layer(row, side: str = "", direction: str = "right", number: int | No
     place is a filled dot: the key says "ring: last reported so"."""
     stale = row.get("force") == "last-reported"
     colour = holder_colour(row)
-    cls = f"place place-{_css_token(row['place_id'])} side-{_css_token(row['side'])}" + (" last-reported" if stale else "")
+    part = is_part(row)  # partly held, contested or a presence only: half-filled dot, sparser hatching
+    cls = (f"place place-{_css_token(row['place_id'])} side-{_css_token(row['side'])}" + (" last-reported" if stale else "")
+           + (" part" if part else ""))
     if float(row["zone_km"]) > 0:
         layer = folium.Circle(
             location=[float(row["lat"]), float(row["lon"])], radius=float(row["zone_km"]) * 1000,
             color=colour, weight=1.5, dash_array="1 4" if stale else "4 3", fill=True,
-            fill_color=colour if stale else f"url(#{_hatch_id(colour)})",
+            fill_color=colour if stale else f"url(#{_hatch_id(colour, part)})",
             fill_opacity=0.0 if stale else 1.0, class_name=cls + " zone",  # stale: no tint (print: none)
         )
     elif stale:
         layer = folium.CircleMarker(
             location=[float(row["lat"]), float(row["lon"])], radius=5, color=colour, weight=2.5,
             fill=True, fill_color="#ffffff", fill_opacity=1.0, class_name=cls + " point",
+        )
+    elif part:
+        layer = folium.CircleMarker(
+            location=[float(row["lat"]), float(row["lon"])], radius=6, color=colour, weight=1.5,
+            fill=True, fill_color=f"url(#{_half_id(colour)})", fill_opacity=1.0, class_name=cls + " point",
         )
     else:
         layer = folium.CircleMarker(

@@ -334,3 +334,39 @@ def test_one_colour_rule_for_print_and_web(ctx):
     row = {"side": "islamic-state", "force": "islamic-state", "controller": "is"}
     assert figures.holder_colour(row) == figures.SIDE_COLOURS["islamic-state"]
     assert figures.holder_colour({"side": "other", "force": "unknown", "controller": None}) == figures.SIDE_COLOURS["other"]
+
+
+def test_partly_held_and_contested_are_drawn_and_worded_apart(ctx, tmp_path):
+    """Deir Ezzor city is IS-held only in part until 3 Nov (extent "partial"; the government held
+    the rest): the text counts it apart from the towns held, the chart's key names it, the series
+    counts it, and the print map draws it as a half-filled dot with a key entry (review 3, A2/M7)."""
+    from briefing import maps
+
+    text = ctx.narrative().bundle["text/markdown"]
+    assert "it held or partly held on 16 Oct 2017" in text
+    assert "On 16 Oct 2017, Deir Ezzor was only partly held (4 main towns held, 1 partly held)." in text
+    assert "Yarmuk refugee camp (a presence only)" in text and "desert around Rawa and Al-Qaim (partly held)" in text
+    s = ctx.detail.series.set_index("date")
+    assert s.loc["2017-10-16", "is_partly_held_towns"] == 1 and s.loc["2017-10-16", "partly_held_town_names"] == "Deir Ezzor"
+    assert s.loc["2017-11-03", "is_partly_held_towns"] == 0
+    view = open_view(T, figures_dir=tmp_path)
+    view.figure_shrinking()
+    svg = (tmp_path / "fig3_shrinking.svg").read_text(encoding="utf-8")
+    assert "only partly held: Deir Ezzor (to 2 Nov)" in svg
+    t = ctx.detail
+    fig, data, _ = maps.small_multiples(t.panel_states, t.panels, ctx.layers)
+    first = fig.axes[0]
+    halves = [ln for ln in first.lines if ln.get_fillstyle() == "left"]
+    full = [ln for ln in first.lines if ln.get_fillstyle() == "full" and ln.get_marker() == "o"]
+    st0 = t.panel_states[t.panel_states["step"] == 0]
+    n_part_points = int(((st0["zone_km"] <= 0) & st0["extent"].isin(["partial", "contested", "presence"])
+                         & st0["status_kind"].eq("held")).sum())
+    inset = list(first.child_axes)  # the border area's inset of the first panel
+    n_halves = len(halves) + sum(ln.get_fillstyle() == "left" for a in inset for ln in a.lines)
+    assert n_part_points >= 2 and n_halves == n_part_points, (n_halves, n_part_points)
+    assert full  # the fully held places stay filled dots
+    legend_texts = [tx.get_text() for a in fig.axes for lg in ([a.get_legend()] if a.get_legend() else [])
+                    for tx in lg.get_texts()]
+    assert any("partly held" in tx for tx in legend_texts), legend_texts
+    import matplotlib.pyplot as plt
+    plt.close(fig)

@@ -194,7 +194,7 @@ def test_key_has_a_swatch_per_force(page_file, browser):
         web = ctx.detail.web_states
         assert len(swatches) == web["force"].nunique(), swatches
         # each colour the map fills a held place with has its swatch in the key
-        fills = set(frame.evaluate("Array.from(document.querySelectorAll('path.place.point:not(.last-reported)'))"
+        fills = set(frame.evaluate("Array.from(document.querySelectorAll('path.place.point:not(.last-reported):not(.part)'))"
                                    ".map(p => p.getAttribute('fill'))"))
 
         def rgb(c):
@@ -257,6 +257,44 @@ def test_held_zone_is_hatched_in_its_holders_key_colour(page_file, browser):
                     seen_is += 1
                     assert "unknown" not in labels or swatch != key[labels["unknown"]]
         assert seen_is >= 3  # the IS-held zones (Homs, the desert around Rawa, the desert villages …)
+    finally:
+        page.close()
+
+
+def test_partly_held_places_are_half_filled_in_their_holders_colour(page_file, browser):
+    """A place held short of full control (extent partial, contested or a presence only: Deir Ezzor
+    city until 3 Nov, Yarmuk and Hajar Aswad) is a half-filled dot in its holder's key colour, a
+    fully held one a filled dot, and the key has the half-filled symbol (review 3, A2/M7)."""
+    path, ctx = page_file
+    page, frame = _open(browser, path, 1280, 1)
+    try:
+        key = {t: c for t, c in page.evaluate(
+            "Array.from(document.querySelectorAll('.map-key .swatch.dot:not(.ring)'))"
+            ".map(s => [s.parentNode.textContent.trim(), getComputedStyle(s).backgroundColor])")}
+        half_key = page.evaluate("Array.from(document.querySelectorAll('.map-key .swatch.half'))"
+                                 ".map(s => s.parentNode.textContent.trim())")
+        assert len(half_key) == 1 and "partly held" in half_key[0], half_key
+        labels = T_labels(ctx)
+        states = ctx.detail.web_states
+        frame.evaluate("territorySlider.show(0)")
+        dots = frame.evaluate("""Array.from(document.querySelectorAll('path.place.point:not(.last-reported)')).map(p => {
+          const m = /^url\\(["']?#([^"')]+)["']?\\)$/.exec(p.getAttribute('fill') || '');
+          const g = m ? document.getElementById(m[1]) : null;
+          return {cls: p.getAttribute('class'), fill: p.getAttribute('fill'), stroke: getComputedStyle(p).stroke,
+                  stops: g ? Array.from(g.querySelectorAll('stop')).map(s => getComputedStyle(s).stopColor) : null};
+        })""")
+        first = states[(states["step"] == 0) & (states["zone_km"] <= 0) & (states["force"] != "last-reported")]
+        by_place = {pid: z for z in dots for pid in first["place_id"] if f"place-{pid}" in z["cls"].split()}
+        deir = first.set_index("place_id").loc["deir-ezzor-city"]
+        assert deir["extent"] == "partial" and deir["force"] == "islamic-state"
+        d = by_place["deir-ezzor-city"]
+        swatch = key[labels["islamic-state"]]
+        assert "part" in d["cls"].split() and d["stops"] == [swatch, "rgb(255, 255, 255)"] and d["stroke"] == swatch, d
+        for pid, row in first.set_index("place_id").iterrows():
+            part = row["extent"] in ("partial", "contested", "presence")
+            assert ("part" in by_place[pid]["cls"].split()) == part, (pid, by_place[pid])
+            if not part:
+                assert by_place[pid]["stops"] is None, (pid, by_place[pid])
     finally:
         page.close()
 
