@@ -737,7 +737,7 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
     if "extent" in states and any(figures.is_part(r) for r in states[["extent", "status_kind", "force"]].to_dict("records")):
         handles.append(Line2D([], [], marker="o", ls="none", fillstyle="left", mfc=figures.INK, mfcalt="white",
                               mec=figures.INK, mew=0.8, ms=5.2,
-                              label="Half-filled (a zone: sparser hatching): partly held,\ncontested or a presence only"))
+                              label="Half-filled: partly held, contested or a presence"))
     fresh = states[states["force"] != "last-reported"] if "force" in states else states
     if fresh["controller"].isna().any():
         handles.append(Line2D([], [], marker="o", ls="none", mfc=UNKNOWN_COLOUR, mec="white", ms=5,
@@ -756,14 +756,14 @@ def _legend(lax, states, numbers, note: str, renderer, cities: bool = False, adm
         handles.append(Line2D([], [], marker="s", ls="none", mfc="white", mec=CITY_COLOUR, mew=0.8, ms=4,
                               label="Capital, for orientation"))
     leg = lax.legend(handles=handles, loc="upper left", fontsize=6.3, frameon=False, handlelength=1.6,
-                     borderaxespad=0, labelspacing=0.32)
+                     borderaxespad=0, labelspacing=0.24)
     leg._legend_box.align = "left"
     names = states.drop_duplicates("place_id").set_index("place_id")["name"]
     lines = [f"{k}  {textwrap.shorten(str(names[pid]), 66, placeholder='…')}" for pid, k in numbers.items()]
     # The legend's extent needs only the renderer (its axes do not move): no full draw of the panels.
     top = lax.transAxes.inverted().transform(leg.get_window_extent(renderer))[0][1] - 0.025
     lax.text(0.0, top, "Zones (numbered on the maps)\n" + "\n".join(lines), transform=lax.transAxes, fontsize=5.8,
-             va="top", ha="left", linespacing=1.18, color=figures.INK, gid="zone-key")
+             va="top", ha="left", linespacing=1.12, color=figures.INK, gid="zone-key")
     if note:
         lax.text(0.0, -0.02, note, transform=lax.transAxes, fontsize=5.5, va="top", ha="left", color=figures.MUTED)
 
