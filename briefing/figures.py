@@ -20,6 +20,7 @@ import pandas as pd  # noqa: E402
 
 from . import render  # noqa: E402
 from .render import Figure  # noqa: E402
+from .words import IS_SIDE  # noqa: E402
 
 TEXT_WIDTH_IN = 6.7  # A4 text block (170 mm)
 #: Lambert azimuthal equal-area centred on the region (metres): every map and area measure
@@ -40,6 +41,24 @@ SIDE_COLOURS = {
     "rebel": "#117733",
     "other": "#a0a0a0",
 }
+
+
+def holder_colour(row) -> str:
+    """**The one colour rule** for a place on a map (the print maps, the web map, their keys): the
+    colour of whoever holds it: IS (and its affiliate) black, a force its side's colour, grey
+    (``other``) when the taker is not reported. A place past its last report (``force``
+    "last-reported") keeps the colour of its holder when last reported: the maps draw it as a ring
+    (or a dotted circle), not as held. ``row``: a mapping with ``side`` and, optionally, ``force``
+    and ``controller`` (rows of :func:`briefing.territory.place_states`)."""
+    side = row["side"]
+    if side == IS_SIDE:
+        return SIDE_COLOURS[IS_SIDE]
+    controller = row.get("controller")
+    if row.get("force") == "unknown" or controller is None or pd.isna(controller):
+        return SIDE_COLOURS["other"]
+    return SIDE_COLOURS.get(side, SIDE_COLOURS["other"])
+
+
 INK = "#222222"
 MUTED = "#6b6b6b"
 GRID = "#dddddd"

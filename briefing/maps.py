@@ -55,15 +55,8 @@ ADMIN1_LABEL_KM = 20  # a governorate's name is centred at least this far inside
 UNKNOWN_COLOUR = figures.SIDE_COLOURS["other"]
 
 
-def colour(row) -> str:
-    """The colour of whoever holds the place (IS black, a force's colour, grey when the taker is
-    not reported). A place past its last report keeps its last holder's colour: it is drawn as a
-    ring (:func:`_draw_places`), not as a held dot."""
-    if row["side"] == IS_SIDE:
-        return figures.SIDE_COLOURS[IS_SIDE]
-    if row.get("force") == "unknown" or pd.isna(row.get("controller")):
-        return UNKNOWN_COLOUR
-    return figures.SIDE_COLOURS.get(row["side"], figures.SIDE_COLOURS["other"])
+#: The colour of whoever holds a place: the one rule, shared with the web map (:func:`figures.holder_colour`).
+colour = figures.holder_colour
 
 
 # --------------------------------------------------------------------------- label placer

@@ -53,7 +53,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from . import paths
-from .figures import SIDE_COLOURS
+from .figures import SIDE_COLOURS, holder_colour
 
 VENDOR = paths.VENDOR
 MAP_HEIGHT_PX = 560
@@ -513,6 +513,9 @@ def build_map(states: pd.DataFrame, steps: list[dict], layers: dict, *, initial:
                  admin1_named=admin1_named)
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=True, control=True,
                          show=False).add_to(m)
+        hatches = [holder_colour(r) for r in states.to_dict("records") if _is_held_zone(r)]
+        if hatches:
+            m.get_root().html.add_child(_Markup(_hatch_defs(hatches)), name="zone_hatches")
         forces = [f for f in force_labels if f in set(states["force"])]
         containers = {}
         for force in forces:
@@ -573,7 +576,7 @@ def legend_html(force_labels: dict[str, str], force_sides: dict[str, str], *, zo
                      f'{e(text)}</li>')
     if zones:
         items.append('<li><span class="swatch zone"></span>'
-                     f'{e(zone_note or "Numbered dashed circle: a place located only near a town or within a region")}</li>')
+                     f'{e(zone_note or "Numbered circle, hatched in its holder’s colour: a place located only near a town or within a region (position, not extent)")}</li>')
     if rivers:
         items.append(f'<li><span class="swatch river"></span>{e(rivers)}</li>')
     if governorates:
@@ -609,18 +612,57 @@ def _label_direction(row, near: _Nearby, near_deg: float = 0.2) -> str:
     return "top" if row["lat"] >= lat[close].max() else "bottom"
 
 
-def _place_layer(row, side: str, direction: str = "right", number: int | None = None):
-    """A place on one date. A place whose last report is older than the date (force
-    ``last-reported``: not drawn as still held) is a *ring* in the colour of whoever held it when
-    last reported, where a held place is a filled dot: the key says "ring: last reported so"."""
+def _hatch_id(colour: str) -> str:
+    """The id of the SVG pattern that hatches a held zone in ``colour`` (:func:`_hatch_defs`)."""
+    return "zone-hatch-" + colour.lstrip("#").lower()
+
+
+def _hatch_defs(colours) -> str:
+    """SVG patterns, one per holder's colour: diagonal lines in that colour over a faint tint of it,
+    as the print maps hatch a held zone in its holder's colour. (A plain fill at low opacity, as
+    before, turned IS black into the grey the key uses for "taker not reported".)"""
+    pats = "".join(
+        f'<pattern id="{_hatch_id(c)}" class="zone-hatch" data-colour="{html.escape(c)}" patternUnits="userSpaceOnUse" '
+        f'width="7" height="7" patternTransform="rotate(45)"><rect width="7" height="7" fill="{html.escape(c)}" '
+        f'fill-opacity="0.06"></rect><line x1="0" y1="0" x2="0" y2="7" stroke="{html.escape(c)}" stroke-width="1.6" '
+        f'stroke-opacity="0.8"></line></pattern>'
+        for c in sorted(set(colours)))
+    return (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true" focusable="false">'
+            f'<defs>{pats}</defs></svg>')
+
+
+class _Markup(Element):
+    """Markup built here from escaped parts, added to the page as it is (not compiled as a template)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Markup"
+        self.text = text
+
+    def render(self, **kwargs):
+        return self.text
+
+
+def _is_held_zone(row) -> bool:
+    return float(row["zone_km"]) > 0 and row.get("force") != "last-reported"
+
+
+def _place_layer(row, side: str = "", direction: str = "right", number: int | None = None):
+    """A place on one date, in the colour of whoever holds it (:func:`figures.holder_colour`, the
+    one rule the print maps use too; ``side`` is not used for the colour). A held zone is hatched
+    in that colour (the pattern :func:`_hatch_defs` defines), as in print. A place whose last
+    report is older than the date (force ``last-reported``: not drawn as still held) is a *ring*
+    (a dotted circle for a zone) in the colour of whoever held it when last reported, where a held
+    place is a filled dot: the key says "ring: last reported so"."""
     stale = row.get("force") == "last-reported"
-    colour = SIDE_COLOURS.get(row["side"] if stale else side, SIDE_COLOURS["other"])
+    colour = holder_colour(row)
     cls = f"place place-{_css_token(row['place_id'])} side-{_css_token(row['side'])}" + (" last-reported" if stale else "")
     if float(row["zone_km"]) > 0:
         layer = folium.Circle(
             location=[float(row["lat"]), float(row["lon"])], radius=float(row["zone_km"]) * 1000,
-            color=colour, weight=1.5, dash_array="1 4" if stale else "4 3", fill=True, fill_color=colour,
-            fill_opacity=0.04 if stale else 0.12, class_name=cls + " zone",
+            color=colour, weight=1.5, dash_array="1 4" if stale else "4 3", fill=True,
+            fill_color=colour if stale else f"url(#{_hatch_id(colour)})",
+            fill_opacity=0.0 if stale else 1.0, class_name=cls + " zone",  # stale: no tint (print: none)
         )
     elif stale:
         layer = folium.CircleMarker(

@@ -315,3 +315,22 @@ def test_territory_web_map_key_lists_the_layers_it_draws(tmp_path):
     html = territory.prepare(ds, p).web_map().legend
     assert "swatch admin1" in html and "Governorate boundary" in html
     assert "swatch city" in html and "Capital, for orientation" in html
+
+
+def test_one_colour_rule_for_print_and_web(ctx):
+    """The print maps and the web map colour a place with one function (they drifted when each had
+    its own); the web map defines a hatching for each holder of a held zone, in that holder's colour."""
+    from briefing import figures, maps
+
+    assert maps.colour is figures.holder_colour
+    states = ctx.detail.web_states
+    doc = ctx.web_map().document
+    held_zones = states[(states["zone_km"] > 0) & (states["force"] != "last-reported")]
+    colours = {figures.holder_colour(r) for r in held_zones.to_dict("records")}
+    assert figures.SIDE_COLOURS["islamic-state"] in colours
+    for c in colours:
+        assert f'id=\\"zone-hatch-{c[1:]}\\"' in doc or f'id="zone-hatch-{c[1:]}"' in doc, c
+        assert f"url(#zone-hatch-{c[1:]})" in doc, c
+    row = {"side": "islamic-state", "force": "islamic-state", "controller": "is"}
+    assert figures.holder_colour(row) == figures.SIDE_COLOURS["islamic-state"]
+    assert figures.holder_colour({"side": "other", "force": "unknown", "controller": None}) == figures.SIDE_COLOURS["other"]

@@ -218,6 +218,55 @@ def test_key_has_a_swatch_per_force(page_file, browser):
         page.close()
 
 
+ZONES_JS = """Array.from(document.querySelectorAll('path.place.zone:not(.last-reported)')).map(p => {
+  const m = /^url\\(["']?#([^"')]+)["']?\\)$/.exec(p.getAttribute('fill') || '');
+  const pat = m ? document.getElementById(m[1]) : null;
+  const line = pat ? pat.querySelector('line') : null;
+  return {cls: p.getAttribute('class'), fill: p.getAttribute('fill'), opacity: p.getAttribute('fill-opacity'),
+          stroke: getComputedStyle(p).stroke, pattern: pat ? pat.tagName : null,
+          hatch: line ? getComputedStyle(line).stroke : null};
+})"""
+
+
+def test_held_zone_is_hatched_in_its_holders_key_colour(page_file, browser):
+    """A zone a force holds is filled with a hatching in the colour of that force's swatch in the key
+    (and outlined in it), on every date step: as in print, and never the plain low-opacity fill that
+    turned IS black into the key's grey for "Lost by IS, taker not reported" (review 3, C.3)."""
+    path, ctx = page_file
+    page, frame = _open(browser, path, 1280, 1)
+    try:
+        swatches = page.evaluate("Array.from(document.querySelectorAll('.map-key .swatch.dot:not(.ring)'))"
+                                 ".map(s => [s.parentNode.textContent.trim(), getComputedStyle(s).backgroundColor])")
+        key = {text: colour for text, colour in swatches}
+        labels = T_labels(ctx)
+        steps = ctx.detail.web_steps
+        seen_is = 0
+        for i in range(len(steps)):
+            frame.evaluate(f"territorySlider.show({i})")
+            zones = frame.evaluate(ZONES_JS)
+            held = ctx.detail.web_states[(ctx.detail.web_states["step"] == i) & (ctx.detail.web_states["zone_km"] > 0)
+                                         & (ctx.detail.web_states["force"] != "last-reported")]
+            shown = [z for z in zones if any(f"place-{pid}" in z["cls"].split() for pid in held["place_id"])]
+            assert len(shown) == len(held), (steps[i]["date"], zones)
+            for z in shown:
+                force = held.loc[held["place_id"].map(lambda pid: f"place-{pid}" in z["cls"].split()), "force"].iloc[0]
+                swatch = key[labels[force]]
+                assert z["pattern"] == "pattern" and z["opacity"] == "1", z
+                assert z["hatch"] == swatch and z["stroke"] == swatch, (steps[i]["date"], force, z, swatch)
+                if force == "islamic-state":
+                    seen_is += 1
+                    assert "unknown" not in labels or swatch != key[labels["unknown"]]
+        assert seen_is >= 3  # the IS-held zones (Homs, the desert around Rawa, the desert villages …)
+    finally:
+        page.close()
+
+
+def T_labels(ctx) -> dict:
+    from briefing import territory
+
+    return territory.force_labels(ctx.detail.web_states, ctx.ds)
+
+
 def test_play_and_goto(page_file, browser):
     path, ctx = page_file
     page, frame = _open(browser, path, 1280, 1)
