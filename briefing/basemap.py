@@ -36,6 +36,27 @@ OPTIONAL = ("admin1", "admin1_boundaries")  # governorates: drawn when present
 BBOX = (33.0, 28.0, 50.0, 39.0)  # lon_min, lat_min, lon_max, lat_max of the layers
 
 
+_TEMPLATE_SYNTAX = ("{{", "{%", "{#")
+
+
+def _refuse_template_syntax(path: str, doc: dict) -> None:
+    """A property holding Jinja syntax (``{{``, ``{%``, ``{#``) stops the build with one line.
+
+    folium re-renders every element's script as a Jinja template (branca's ``Element``), so a
+    string such as ``{{ 7*191 }}`` in a layer's properties would be *executed* while the web map
+    is built, not shown. The briefing's own map elements never go through that second rendering
+    (see :mod:`briefing.webmap`), but folium's ``GeoJson`` does, with every property of every
+    feature; no place, country or river name needs these character pairs, so a basemap that has
+    them is refused rather than rewritten."""
+    from .errors import DataError
+
+    for i, feature in enumerate(doc.get("features", []), 1):
+        for key, value in (feature.get("properties") or {}).items():
+            if isinstance(value, str) and any(t in value for t in _TEMPLATE_SYNTAX):
+                raise DataError(paths.rel(Path(path)), f"feature {i}, property '{key}': {value[:60]!r} holds "
+                                "'{{', '{%' or '{#', which the web map library would run as a template")
+
+
 @lru_cache(maxsize=4)
 def _read(path: str, mtime: float):
     """One GeoJSON layer as a GeoDataFrame. Read with json + shapely (the same frame, to the
@@ -45,6 +66,7 @@ def _read(path: str, mtime: float):
     import geopandas as gpd
 
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    _refuse_template_syntax(path, doc)
     columns = list(dict.fromkeys(k for f in doc["features"] for k in (f.get("properties") or {})))
     gdf = gpd.GeoDataFrame.from_features(doc["features"], crs=4326)
     return gdf[[*columns, "geometry"]]

@@ -247,3 +247,27 @@ def test_a_place_past_its_last_report_is_a_ring_in_its_last_holders_colour(tmp_p
     assert any(tx.startswith("Ring:") for tx in legend_texts), legend_texts
     doc = t.web_map().document
     assert "place-raqqa side-us-backed last-reported point" in doc
+
+
+def test_a_basemap_property_with_template_syntax_is_refused(tmp_path):
+    """folium re-renders GeoJSON properties as a Jinja template: "{{ 7*191 }}" in a country's name
+    would be run while the web map is built. The loader refuses it in one line naming the file,
+    the feature and the property; the committed basemap has none."""
+    import json
+    import shutil
+
+    import pytest
+
+    from briefing.errors import DataError
+
+    folder = tmp_path / "basemap"
+    shutil.copytree(paths.DATA / "basemap", folder)
+    doc = json.loads((folder / "rivers.geojson").read_text(encoding="utf-8"))
+    doc["features"][1]["properties"]["label"] = "Tigris {{ 7*191 }}"
+    (folder / "rivers.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        basemap.load_layers(folder)
+    assert "rivers.geojson: feature 2, property 'label'" in str(err.value) and "\n" not in str(err.value)
+    doc["features"][1]["properties"]["label"] = "Tigris {x}"  # a lone brace is no template
+    (folder / "rivers.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    assert basemap.load_layers(folder)["rivers"]["label"].iloc[1] == "Tigris {x}"
