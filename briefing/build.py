@@ -33,7 +33,9 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -267,6 +269,8 @@ def notebook_parameters(notebook: Path, params: dict) -> dict:
     return {k: v for k, v in params.items() if k in declared}
 
 
+
+
 def execute(notebook: Path, out: Path, parameters: dict, kernel: str = "briefing") -> float:
     """Execute ``notebook`` into ``out`` (atomically) and return the seconds it took.
 
@@ -275,18 +279,25 @@ def execute(notebook: Path, out: Path, parameters: dict, kernel: str = "briefing
     """
     papermill = _papermill()
     from papermill.exceptions import PapermillExecutionError
+    from traitlets.config import Config
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.ipynb")
+    sockets = Path(tempfile.mkdtemp(prefix="briefing-kernel-"))
     t0 = time.perf_counter()
     try:
         papermill.execute_notebook(
             str(notebook), str(tmp), parameters=parameters, kernel_name=kernel,
             cwd=str(paths.ROOT), progress_bar=False, log_output=False, report_mode=False,
-            # The kernel's own log (e.g. ipykernel's "running over TCP without encryption"
-            # warning: the kernel listens on localhost only) is noise in build output.
+            # The kernel's own log is noise in build output.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            # Kernel and driver talk over Unix sockets in a folder of this driver's own, not over
+            # TCP ports: over TCP, jupyter_client picks five free ports, closes them and lets the
+            # kernel bind them later, so two notebooks started together (make runs two) could
+            # pick the same port and one build failed at kernel start ("Address already in use",
+            # seen under load). One kernel per driver process, so its folder is never shared.
+            config=Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}}),
         )
     except PapermillExecutionError as exc:
         failed = out.parent.parent / "failed" / out.name
@@ -300,6 +311,8 @@ def execute(notebook: Path, out: Path, parameters: dict, kernel: str = "briefing
         raise BriefingError(
             f"{name} failed in cell {exc.exec_count}: {exc.ename}: {evalue} (run kept at {paths.rel(failed)})"
         ) from None
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     os.replace(tmp, out)
     return time.perf_counter() - t0
 

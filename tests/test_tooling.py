@@ -210,3 +210,30 @@ def test_the_notebook_step_loads_papermill_without_pyarrow():
                           "print(sorted(m for m in ('numpy', 'pyarrow', 'pyarrow.fs') if m in sys.modules), "
                           "callable(pm.execute_notebook))\nimport pyarrow.fs\nprint('pyarrow.fs' in sys.modules)")
     assert out.splitlines() == ["[] True", "True"], out
+
+
+def test_the_notebook_step_talks_to_its_kernel_over_its_own_unix_sockets(tmp_path):
+    """Two notebooks start together in a build: over TCP their kernels could pick the same free
+    port. The driver runs its kernel over IPC, in a socket folder of its own (removed after), and
+    leaves no socket files in the project."""
+    import glob
+    import tempfile
+
+    import nbformat
+
+    from briefing import build
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from ipykernel.kernelapp import IPKernelApp\n"
+                                          "app = IPKernelApp.instance(); print(app.transport, app.ip)")]
+    nb.metadata["kernelspec"] = {"name": "briefing", "display_name": "briefing", "language": "python"}
+    src, out = tmp_path / "t.ipynb", tmp_path / "out" / "t.ipynb"
+    nbformat.write(nb, str(src))
+    before = set(glob.glob("/tmp/briefing-kernel-*"))
+    build.execute(src, out, {})
+    printed = json.loads(out.read_text(encoding="utf-8"))["cells"][0]["outputs"][0]["text"]
+    transport, ip = "".join(printed).split()
+    assert transport == "ipc" and ip.startswith(tempfile.gettempdir() + "/briefing-kernel-") and ip.endswith("/kernel")
+    assert not os.path.exists(os.path.dirname(ip))  # the socket folder went with the kernel
+    assert set(glob.glob("/tmp/briefing-kernel-*")) <= before
+    assert not list(paths.ROOT.glob("kernel-ipc*"))
