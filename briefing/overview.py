@@ -107,7 +107,8 @@ def last_reported_held(ds, as_of: dt.date, table: pd.DataFrame | None = None) ->
     c = control_table(ds, coordinates=False) if table is None else table
     now = state_on(c, as_of)
     stale = now[now["status_kind"].eq("last-reported") & now["side"].eq(IS_SIDE)].rename(columns={"name": "place"})
-    return stale.sort_values(["last_reported", "place_id"])[["place_id", "place", "kind", "last_reported", "last_source"]]
+    return stale.sort_values(["last_reported", "place_id"])[["place_id", "place", "kind", "extent", "last_reported",
+                                                             "last_source"]]
 
 
 def _mid_sentence(phrase: str) -> str:
@@ -191,9 +192,10 @@ def key_findings(ds: Dataset, as_of: dt.date):
     if stale is not None and len(stale):
         lo, hi = stale["last_reported"].min(), stale["last_reported"].max()
         when = day_month(lo) if lo == hi else f"{day_month(lo)}–{day_month(hi)}"
-        bullets.append(f"**{sentence(counted(len(stale), 'more place', 'more places'))} held by IS "
-                       f"{'was' if len(stale) == 1 else 'were'} last reported earlier** ({when}), with no later "
-                       "report.")
+        # named with their last reports under Territory (territory text); here the count and why
+        bullets.append(f"**{sentence(counted(len(stale), 'more place', 'more places'))} where IS was last reported "
+                       f"earlier** ({when}) {'is' if len(stale) == 1 else 'are'} counted neither as held nor as lost "
+                       "(see Territory).")
     if ds.has_quotes:
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())
