@@ -48,7 +48,7 @@ import pandas as pd
 
 from . import figures, render, words
 from . import params as P
-from .model import control_table
+from .model import TOWN_KINDS, control_table
 from .words import claim_date as format_date
 
 # --------------------------------------------------------------------------------------------
@@ -947,9 +947,6 @@ def _caveat(rec) -> str:
     if prec == 2:
         notes.append("undated statement: date of the report")
     return "; ".join(notes)
-
-
-TOWN_KINDS = ("city", "town")
 
 
 def towns_check(ds, rec) -> str:

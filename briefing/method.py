@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import params as P
 from . import render
-from .model import Dataset, is_undated
+from .model import Dataset, agencies, is_undated
 from .sources import THRESHOLD as SOURCES_THRESHOLD
 from .words import count, counted, day, day_long, names, of_the, of_the_verb, sentence, verb
 
@@ -138,7 +138,6 @@ def counts(ds, geocoded: pd.DataFrame | None = None) -> dict:
     claimants = list(dict.fromkeys(str(c).split(" (")[0] for c in claimed["claimant"].dropna()))
     corr = corroboration(ds)
     dated_end = ct["event_id"].notna() | ct["end_event_id"].notna()
-    agency = src["agency"].astype(object)
     out = {
         "n_events": len(ev),
         "n_undated": int(ev["date_basis"].map(is_undated).sum()),
@@ -157,7 +156,7 @@ def counts(ds, geocoded: pd.DataFrame | None = None) -> dict:
         "n_quotes": len(ds.evidence),
         "n_sources": len(src),
         "n_inferred_dates": int(src["published_basis"].astype(object).str.lower().str.startswith("inferred").sum()),
-        "agencies": {a: int(n) for a, n in agency[agency.notna() & agency.ne("")].value_counts().items()},
+        "agencies": agencies(ds),
         "n_wire_groups": src["wire_group"].nunique(),
         "n_records": len(corr),
         "n_single": int((corr["n_independent"] == 1).sum()),
@@ -332,8 +331,7 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
                        "recorded per article in the sources' notes (`data/sources.csv`); the briefing treats each "
                        "as the text it prints, whatever its original outlet.\n" if bits else "")
     first_pub = src["published"].min()
-    events = ds.columns("events", ["date"]) if hasattr(ds, "columns") else ds.events[["date"]]
-    before = int((events["date"] < first_pub).sum())
+    before = int((ds.columns("events", ["date"])["date"] < first_pub).sum())
     coverage_line = (f"- **What the articles chose to recap.** The earliest article was published on "
                      f"{day(pd.Timestamp(first_pub))}; {counted(before, 'event')} before that "
                      f"{verb(before, 'is', 'are')} known only from a line or two of recap in these articles. "

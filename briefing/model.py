@@ -132,6 +132,18 @@ def _ids(values) -> set[str]:
     return out
 
 
+#: Place kinds the briefing counts as towns ("main towns" on the maps and in the counts).
+TOWN_KINDS = ("city", "town")
+
+
+def agencies(ds: Dataset) -> dict[str, int]:
+    """How many articles name each wire agency (``sources.agency``: a byline or a photo
+    credit), for the sourcing sentences; articles naming none are left out."""
+    agency = ds.sources["agency"].astype(object) if "agency" in ds.sources else pd.Series(dtype=object)
+    named = agency[agency.notna() & agency.astype(str).str.strip().ne("")]
+    return {a: int(n) for a, n in named.value_counts().items()}
+
+
 def is_undated(basis) -> bool:
     """An event its articles do not date: its ``date_basis`` says so ("not dated: …"), and its
     date was placed by rule (the week before its report, or the start of the period it covers)."""

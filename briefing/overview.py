@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import __version__, paths, render
 from . import params as P
-from .model import Dataset, attribution, control_table, corroboration, state_on, wire_group
+from .model import TOWN_KINDS, Dataset, agencies, attribution, control_table, corroboration, state_on, wire_group
 from .words import COUNTRY_NAMES, IS_SIDE, count, counted, day_long, day_month, names, period, sentence, verb
 
 #: The tables this view reads (the Makefile re-runs the notebook when one of them changes).
@@ -132,7 +132,6 @@ def claimed_by(ds) -> dict[str, list[str]]:
 
 
 EXTENT_WORDS = {"full": "held", "partial": "partly held", "presence": "a presence", "contested": "contested"}
-TOWN_KINDS = {"city", "town"}
 
 
 def key_findings(ds: Dataset, as_of: dt.date):
@@ -200,9 +199,7 @@ def key_findings(ds: Dataset, as_of: dt.date):
         corr = corroboration(ds)
         single = int((corr["n_independent"] == 1).sum())
         n_art, n_ind = len(ds.sources), len(set(ds.sources["wire_group"]))
-        agencies = ds.sources["agency"].astype(object).where(ds.sources["agency"].notna(), "") if "agency" in ds.sources else None
-        named = agencies[agencies.str.strip() != ""].value_counts() if agencies is not None else pd.Series(dtype=int)
-        shared = " and ".join(f"{counted(k, 'article', words=True)} name {esc(a)}" for a, k in named.items() if k > 1)
+        shared = " and ".join(f"{counted(k, 'article', words=True)} name {esc(a)}" for a, k in agencies(ds).items() if k > 1)
         bullets.append(f"**Thin sourcing.** {sentence(counted(n_art, 'article', words=True))} published by {day_long(as_of)}, "
                        f"{counted(n_ind, 'independent report')}"
                        + (f" ({shared} as the agency)" if shared else "")

@@ -174,7 +174,8 @@ def read_notebook(nb_path: Path) -> dict:
 
 # The lines that introduce a block: the last paragraph before it, with the headings right above
 # that paragraph (or, when no paragraph comes between, the headings alone).
-_HEADINGS = r"(?:<h([2-4])[^>]*>(?:(?!</h[2-4]>).)*</h\1>\s*)*"
+_HEADING = r"(?:<h([2-4])[^>]*>(?:(?!</h[2-4]>).)*</h\1>\s*)"
+_HEADINGS = _HEADING + "*"
 _INTRO = re.compile(_HEADINGS + r"(?:<p(?:\s[^>]*)?>(?:(?!<p[\s>]|</p>).)*</p>\s*)?$", re.S)
 _ONLY_HEADINGS = re.compile(_HEADINGS + "$", re.S)
 _KEPT_WHOLE = re.compile(r'\s*<(?:figure class="figure"|div class="tablewrap short")')
@@ -207,7 +208,7 @@ def _keep_with_intro(parts: list[str], block: str) -> None:
     parts.append(f'<div class="keep">{intro.strip()}\n{block}</div>' if intro.strip() else block)
 
 
-_LEAD_PART = re.compile(r"\s*" + _HEADINGS[:-1] + "+" + r"<p>(?P<lead>(?:(?!<p[\s>]|</p>).)*</p>\s*)$", re.S)  # 1+ headings
+_LEAD_PART = re.compile(r"\s*" + _HEADING + "+" + r"<p>(?P<lead>(?:(?!<p[\s>]|</p>).)*</p>\s*)$", re.S)  # 1+ headings
 
 
 def _mark_leads(parts: list[str]) -> None:

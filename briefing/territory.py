@@ -37,9 +37,9 @@ from . import figures, paths, render, words
 from . import params as P
 from .errors import ParameterError
 from .figures import EQUAL_AREA
-from .model import Dataset, attribution_phrase, control_table, state_on
+from .model import TOWN_KINDS, Dataset, attribution_phrase, control_table, state_on
 from .words import IS_SIDE, PRECISION_KIND, as_written, at_precision as long_date, day as day_text, side as side_name
-MAIN_KINDS = ("city", "town")
+MAIN_KINDS = TOWN_KINDS  # the "main towns" of the maps and the counts
 #: radius of the zone (hatched circle) drawn around a place by ``geo_precision`` (1 town: none,
 #: 2 near/part of a town, 3 region): it shows location uncertainty, not extent.
 ZONE_RADIUS_KM = {1: 0.0, 2: 12.0, 3: 30.0}
