@@ -296,14 +296,15 @@ def select(ds, window: Window) -> Selection:
     )
 
 
-def when_label(d, kind, lo, hi, undated: bool = False, reported=None) -> str:
+def when_label(d, kind, lo, hi, undated: bool = False, reported=None, sep: str = "; ") -> str:
     """The table's date: :func:`briefing.words.label`; an event its articles do not date reads
     "undated; reported 3 Nov 2017" (its date was placed by rule, and the table must not look as
     if an article gave it); a week-precision date whose span is not a calendar week is written as
-    that span, "28 Oct – 3 Nov 2017", so the table says what the figure draws."""
+    that span, "28 Oct – 3 Nov 2017", so the table says what the figure draws. ``sep`` parts
+    "undated" from "reported …" (a line break in the table's narrow date column)."""
     if undated:
         when = reported if reported is not None and pd.notna(reported) else hi
-        return f"undated; reported {day(when)}" if when is not None and pd.notna(when) else "undated"
+        return f"undated{sep}reported {day(when)}" if when is not None and pd.notna(when) else "undated"
     if kind == "week" and pd.notna(lo) and pd.notna(hi):
         lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
         if lo.weekday() != 0 or (hi - lo).days != 6:
@@ -371,7 +372,7 @@ def table_frame(events: pd.DataFrame) -> pd.DataFrame:
     style = events["style"] if "style" in events else pd.Series("none", index=events.index)
     return pd.DataFrame({
         # an undated row's label on two lines ("undated;" / "reported 3 Nov 2017"): the column stays narrow
-        "Date": [when_label(d, k, lo, hi, u, r).replace("undated; ", "undated;\n", 1) for d, k, lo, hi, u, r in zip(
+        "Date": [when_label(d, k, lo, hi, u, r, sep=";\n") for d, k, lo, hi, u, r in zip(
             events["date"], events["precision"], events["span_start"], events["span_end"],
             events["undated"] if "undated" in events else [False] * len(events),
             events["reported"] if "reported" in events else [None] * len(events))],
