@@ -72,7 +72,7 @@ from matplotlib.transforms import Bbox
 from . import figures, render, words
 from . import params as P
 from .errors import ParameterError
-from .model import OUTLET, Dataset, attribution_phrase, is_undated, wire_group
+from .model import OUTLET, OUTLET_NOT_NAMED, Dataset, attribution_phrase, is_undated, wire_group
 from .sources import independent_count
 from .words import day, day_long, label as date_label, prose as prose_date, side, span_title
 
@@ -185,7 +185,7 @@ def source_labels(sources: pd.DataFrame) -> dict[str, str]:
     wire agency, else "outlet not named"; "≥" marks an inferred (earliest possible) date."""
     out = {}
     for r in sources.itertuples(index=False):
-        outlet = r.outlet if isinstance(r.outlet, str) and r.outlet != "not named in seed" else None
+        outlet = r.outlet if isinstance(r.outlet, str) and r.outlet != OUTLET_NOT_NAMED else None
         agency = r.agency if isinstance(r.agency, str) and r.agency.strip() else None
         who = outlet or agency or "outlet not named"
         mark = "" if int(r.published_precision) == 1 else "≥"

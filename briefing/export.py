@@ -15,12 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import adapters, paths
+from .model import OUTLET_NOT_NAMED
 from .adapters.acled import (COLUMNS, COUNTRY_NAME, DISORDER, GOV_REGAINS, GOVERNMENT_SIDES, HXL, ISO_ALPHA3,
                              NSA_OVERTAKES, REGION, TYPE_MAP, UNIDENTIFIED, inter_code)
 
 
 def _source_label(row) -> str:
-    outlet = row.outlet if isinstance(row.outlet, str) and row.outlet != "not named in seed" else None
+    outlet = row.outlet if isinstance(row.outlet, str) and row.outlet != OUTLET_NOT_NAMED else None
     agency = row.agency if isinstance(row.agency, str) and row.agency.strip() else None
     return outlet or agency or f"unnamed outlet ({row.source_id})"
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import params as P
 from . import render
-from .model import Dataset, agencies, is_undated
+from .model import OUTLET_NOT_NAMED, Dataset, agencies, is_undated
 from .sources import THRESHOLD as SOURCES_THRESHOLD
 from .words import count, counted, day, day_long, names, of_the, of_the_verb, sentence, verb
 
@@ -317,7 +317,7 @@ def limitations_markdown(ds, as_of=None) -> render._Output:
                      f"no date; {'its publication date is' if k == 1 else 'their publication dates are'} inferred from "
                      "the events reported, as the earliest possible date (see the sources table).\n" if k else "")
     src = ds.sources
-    unnamed = int(src["outlet"].astype(object).fillna("").str.strip().str.lower().isin(["", "not named in seed"]).sum())
+    unnamed = int(src["outlet"].astype(object).fillna("").str.strip().str.lower().isin(["", OUTLET_NOT_NAMED]).sum())
     no_url = int(src["source_url"].astype(object).fillna("").str.strip().eq("").sum()) if "source_url" in src else len(src)
     bits = []
     if unnamed:

@@ -45,6 +45,8 @@ from .words import IS_SIDE
 
 #: ``evidence.asserted_by`` for a source that states the record in its own voice
 OUTLET = "outlet"
+#: ``sources.outlet`` when the article's page does not name its outlet (data/README.md)
+OUTLET_NOT_NAMED = "not named in seed"
 
 TABLES = ("sources", "places", "actors", "events", "control", "claims", "evidence", "geocoded")
 
